@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* FUSE glue: requests -> vfs calls -> replies. Positive errno only at fuse_reply_err(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "ops.h"
+
+struct lxcfs_fh {
+	pthread_mutex_t lock;
+	enum vfs_kind kind;
+	char *path;
+	struct strbuf text;	/* protected by ->lock: the snapshot served to read() */
+	bool served;		/* protected by ->lock: a read happened since the last render */
+};
+
+/* d_ino for readdir entries: glibc's readdir() skips d_ino == 0, and the real inode number
+ * is only known after a lookup (libfuse >= 3.16 names this DIRENT_UNKNOWN_INO). */
+#define DIRENT_UNKNOWN_INO 0xffffffffu
+
+struct dir_entry {
+	char *name;
+	mode_t type;
+};
+
+struct dir_handle {
+	struct dir_entry *e;
+	size_t n;
+};
+
+static struct lxcfs_session *session_of(fuse_req_t req)
+{
+	struct lxcfs_session *s = fuse_req_userdata(req);
+
+	/* SIGUSR1: caches are dropped between requests; the full library reload of LXCFS
+	 * comes with live upgrade (issue 5) */
+	if (atomic_exchange(&s->reload_requested, false)) {
+		nscache_clear(&s->fs.nscache);
+		log_info("Reloaded LXCFS (caches cleared)");
+	}
+	return s;
+}
+
+static void file_handle_free(struct lxcfs_fh *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_destroy(&h->lock);
+	strbuf_done(&h->text);
+	free(h->path);
+	free(h);
+}
+
+static void file_handle_freep(struct lxcfs_fh **h)
+{
+	file_handle_free(*h);
+}
+
+static void dir_handle_free(struct dir_handle *d)
+{
+	for (size_t i = 0; d && i < d->n; i++)
+		free(d->e[i].name);
+	if (d)
+		free(d->e);
+	free(d);
+}
+
+static void dir_handle_freep(struct dir_handle **d)
+{
+	dir_handle_free(*d);
+}
+
+static char *child_path(const char *parent, const char *name)
+{
+	char *p;
+
+	if (!*parent)
+		return strdup(name);
+	if (asprintf(&p, "%s/%s", parent, name) < 0)
+		return NULL;
+	return p;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lxcfs_session *s = session_of(req);
+	_cleanup_free_ char *ppath = NULL, *path = NULL;
+	struct fuse_entry_param e = {};
+	enum vfs_kind pkind, kind;
+	uint64_t ino;
+	int r;
+
+	r = inode_get(&s->inodes, parent, &ppath, &pkind);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	path = child_path(ppath, name);
+	if (!path)
+		return (void) fuse_reply_err(req, ENOMEM);
+	kind = vfs_classify(path);
+	if (kind == VFS_KIND_INVALID)
+		return (void) fuse_reply_err(req, ENOENT);
+	r = vfs_getattr(&s->fs, kind, path, fuse_req_ctx(req)->pid, &e.attr);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	r = inode_ref(&s->inodes, path, kind, &ino);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	e.ino = ino;
+	e.attr.st_ino = ino;
+	e.attr_timeout = e.entry_timeout = LXCFS_CACHE_TIMEOUT;
+	if (fuse_reply_entry(req, &e) < 0)
+		inode_forget(&s->inodes, ino, 1);	/* interrupted: the kernel holds no reference */
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct lxcfs_session *s = fuse_req_userdata(req);
+
+	inode_forget(&s->inodes, ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	struct lxcfs_session *s = fuse_req_userdata(req);
+
+	for (size_t i = 0; i < count; i++)
+		inode_forget(&s->inodes, forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lxcfs_session *s = session_of(req);
+	_cleanup_free_ char *path = NULL;
+	enum vfs_kind kind;
+	struct stat st;
+	int r;
+
+	r = inode_get(&s->inodes, ino, &path, &kind);
+	if (r >= 0)
+		r = vfs_getattr(&s->fs, kind, path, fuse_req_ctx(req)->pid, &st);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	st.st_ino = ino;
+	fuse_reply_attr(req, &st, LXCFS_CACHE_TIMEOUT);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	/* truncate, chmod, chown, utimens: nothing in this tree can be changed */
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct lxcfs_session *s = session_of(req);
+	_cleanup_free_ char *path = NULL, *target = NULL;
+	enum vfs_kind kind;
+	int r;
+
+	r = inode_get(&s->inodes, ino, &path, &kind);
+	if (r >= 0)
+		r = vfs_readlink(&s->fs, kind, path, &target);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	fuse_reply_readlink(req, target);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static int handle_render(struct lxcfs_session *s, struct lxcfs_fh *h, pid_t caller)
+{
+	strbuf_reset(&h->text);
+	h->served = false;
+	return vfs_render(&s->fs, h->kind, h->path, caller, &h->text);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lxcfs_session *s = session_of(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	_cleanup_(file_handle_freep) struct lxcfs_fh *h = NULL;
+	int r;
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return (void) fuse_reply_err(req, ENOMEM);
+	pthread_mutex_init(&h->lock, NULL);
+	h->text = STRBUF_INIT(VFS_RENDER_MAX);
+	r = inode_get(&s->inodes, ino, &h->path, &h->kind);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	if (vfs_kind_is_dir_static(h->kind))
+		return (void) fuse_reply_err(req, EISDIR);
+	/* read-only nodes refuse writers at open, as a read-only file would */
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
+		return (void) fuse_reply_err(req, EACCES);
+	r = vfs_access(&s->fs, h->kind, h->path, ctx->uid, ctx->gid, R_OK);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	/* render now: small sequential reads then see one consistent snapshot */
+	r = handle_render(s, h, ctx->pid);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	fi->direct_io = 1;	/* the size is known only after rendering */
+	fi->keep_cache = 0;
+	fi->fh = (uintptr_t) h;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		return;		/* interrupted: no RELEASE will follow, h is freed */
+	h = NULL;		/* now released in op_release() */
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct lxcfs_session *s = session_of(req);
+	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
+	int r = 0;
+
+	pthread_mutex_lock(&h->lock);
+	/* reading from offset 0 again (top, uptime and friends rewind an open fd) refreshes */
+	if (off == 0 && h->served)
+		r = handle_render(s, h, fuse_req_ctx(req)->pid);
+	if (r < 0) {
+		pthread_mutex_unlock(&h->lock);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	h->served = true;
+	if (off < 0 || (uint64_t) off > h->text.len) {
+		pthread_mutex_unlock(&h->lock);
+		fuse_reply_err(req, EINVAL);	/* LXCFS: a read past the snapshot is EINVAL */
+		return;
+	}
+	size = MIN(size, h->text.len - (size_t) off);
+	fuse_reply_buf(req, h->text.buf ? h->text.buf + off : "", size);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	file_handle_free((struct lxcfs_fh *) (uintptr_t) fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static int dir_add(void *userdata, const char *name, mode_t type)
+{
+	struct dir_handle *d = userdata;
+	struct dir_entry *ne;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->e[i].name, name) == 0)
+			return 0;	/* never list a name twice */
+	ne = realloc(d->e, (d->n + 1) * sizeof(*d->e));
+	if (!ne)
+		return -ENOMEM;
+	d->e = ne;
+	d->e[d->n].name = strdup(name);
+	if (!d->e[d->n].name)
+		return -ENOMEM;
+	d->e[d->n++].type = type;
+	return 0;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lxcfs_session *s = session_of(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	_cleanup_(dir_handle_freep) struct dir_handle *d = NULL;
+	_cleanup_free_ char *path = NULL;
+	enum vfs_kind kind;
+	int r;
+
+	r = inode_get(&s->inodes, ino, &path, &kind);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	r = vfs_access(&s->fs, kind, path, ctx->uid, ctx->gid, R_OK);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return (void) fuse_reply_err(req, ENOMEM);
+	/* the listing is a snapshot taken at opendir, so offsets stay stable */
+	r = vfs_readdir(&s->fs, kind, path, dir_add, d);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	fi->fh = (uintptr_t) d;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		return;
+	d = NULL;
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dir_handle *d = (struct dir_handle *) (uintptr_t) fi->fh;
+	_cleanup_free_ char *buf = malloc(size ? size : 1);
+	size_t used = 0;
+
+	if (!buf)
+		return (void) fuse_reply_err(req, ENOMEM);
+	for (size_t i = (size_t) MAX(off, (off_t) 0); i < d->n; i++) {
+		struct stat st = { .st_ino = DIRENT_UNKNOWN_INO, .st_mode = d->e[i].type };
+		size_t n = fuse_add_direntry(req, buf + used, size - used, d->e[i].name, &st,
+					     (off_t) i + 1);
+
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	dir_handle_free((struct dir_handle *) (uintptr_t) fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct lxcfs_session *s = session_of(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	_cleanup_free_ char *path = NULL;
+	enum vfs_kind kind;
+	int r;
+
+	r = inode_get(&s->inodes, ino, &path, &kind);
+	if (r >= 0)
+		r = vfs_access(&s->fs, kind, path, ctx->uid, ctx->gid, mask);
+	fuse_reply_err(req, r < 0 ? -r : 0);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	fuse_reply_err(req, EOPNOTSUPP);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	fuse_reply_err(req, EOPNOTSUPP);
+}
+
+const struct fuse_lowlevel_ops lxcfs_ops = {
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.link = op_link,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.release = op_release,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.releasedir = op_releasedir,
+	.access = op_access,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+};

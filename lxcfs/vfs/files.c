@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Glue from a node kind to loader + renderer; no parsing or formatting here. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cpu.h"
+#include "fileio.h"
+#include "loaders.h"
+#include "log.h"
+#include "meminfo.h"
+#include "parse-util.h"
+#include "vfs.h"
+
+static int fill_meminfo(struct vfs_fs *fs, struct reader *rd, enum vfs_kind kind, struct strbuf *out)
+{
+	_cleanup_free_ char *host = NULL;
+	struct meminfo_inputs in;
+	int r;
+
+	r = load_meminfo(&fs->env, rd, fs->swap_disabled, &in, &host);
+	if (r < 0)
+		return r;
+	return kind == VFS_PROC_MEMINFO ? meminfo_render(&in, out) : swaps_render(&in, out);
+}
+
+/* CPUs the reader sees and, with --enable-cfs, how many (0 = no cap, physical numbers) */
+static int load_cpu_view(struct vfs_fs *fs, struct reader *rd, struct cpuset *ret_set,
+			 unsigned *ret_max)
+{
+	uint64_t quota = CG_LIMIT_MAX, period = 0;
+	unsigned max = 0;
+	int r;
+
+	r = load_cpuset(&fs->env, rd, ret_set);
+	if (r < 0)
+		return r;
+	if (fs->cfs) {
+		r = load_cpu_quota(&fs->env, rd, &quota, &period);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		max = cpuview_max_cpus(quota, period, cpuset_count(ret_set), fs->host_online_cpus);
+	}
+	*ret_max = max;
+	return 0;
+}
+
+static int fill_cpuinfo(struct vfs_fs *fs, struct reader *rd, struct strbuf *out)
+{
+	_cleanup_free_ char *host = NULL;
+	struct cpuset set;
+	unsigned max;
+	int r;
+
+	r = load_cpu_view(fs, rd, &set, &max);
+	if (r < 0)
+		return r;
+	r = host_proc_read(&fs->env, "cpuinfo", &host);
+	if (r < 0)
+		return r;
+	return cpuinfo_render(host, &set, max, out);
+}
+
+static int fill_stat(struct vfs_fs *fs, struct reader *rd, struct strbuf *out)
+{
+	_cleanup_free_ struct cpuacct_usage *usage = NULL;
+	_cleanup_free_ char *host = NULL;
+	struct stat_inputs in = {};
+	struct cpuset set;
+	size_t n = 0;
+	unsigned max;
+	int r;
+
+	r = load_cpu_view(fs, rd, &set, &max);
+	if (r < 0)
+		return r;
+	r = load_cpuacct(&fs->env, rd, &usage, &n);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = host_proc_read(&fs->env, "stat", &host);
+	if (r < 0)
+		return r;
+	in = (struct stat_inputs) {
+		.host_stat = host, .cpuset = &set, .usage = usage, .n_usage = n,
+		.clk_tck = (uint64_t) sysconf(_SC_CLK_TCK), .max_cpus = max,
+	};
+	return stat_render(&in, out);
+}
+
+static int fill_uptime(struct vfs_fs *fs, struct reader *rd, struct strbuf *out)
+{
+	uint64_t start, busy;
+	struct timespec ts;
+	int r;
+
+	if (rd->host)
+		return -ENOENT;	/* a host process sees the host's uptime */
+	r = load_uptime(&fs->env, rd, &start, &busy);
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return uptime_render((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec, start,
+			     (uint64_t) sysconf(_SC_CLK_TCK), busy, out);
+}
+
+static int fill_sys_cpu(struct vfs_fs *fs, struct reader *rd, enum vfs_kind kind,
+			const char *path, struct strbuf *out)
+{
+	_cleanup_free_ char *present_text = NULL;
+	struct cpuset set, visible, present;
+	unsigned max;
+	int r;
+
+	r = load_cpu_view(fs, rd, &set, &max);
+	if (r < 0)
+		return r;
+	cpu_visible_set(&set, max, &visible);
+	switch (kind) {
+	case VFS_SYS_CPU_ONLINE:
+		return cpu_online_render(&visible, out);
+	case VFS_SYS_CPU_OFFLINE:
+		r = read_full_at(fs->sys_cpu_fd, "present", 65536, &present_text, NULL);
+		if (r < 0)
+			return r;
+		r = cpuset_parse(present_text, &present);
+		if (r < 0)
+			return r;
+		return cpu_offline_render(&present, &visible, out);
+	default: {
+		const char *p = strrchr(path, '/');
+		unsigned long cpu;
+
+		/* ".../cpuN/online": N follows the previous '/' + "cpu" (vfs_classify checked) */
+		while (p > path && p[-1] != '/')
+			p--;
+		cpu = strtoul(p + strlen("cpu"), NULL, 10);
+		return cpu_n_online_render(&visible, (unsigned) cpu, out);
+	}
+	}
+}
+
+/* The host's own content of a node: /proc/<file> or the sysfs file. */
+static int render_host(struct vfs_fs *fs, enum vfs_kind kind, const char *path, struct strbuf *out)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r, fd;
+
+	strbuf_reset(out);
+	if (kind >= VFS_PROC_CPUINFO && kind <= VFS_PROC_UPTIME)
+		r = read_full_at(fs->env.proc_fd, strchr(path, '/') + 1, VFS_RENDER_MAX, &text, &len);
+	else {
+		fd = open_beneath(fs->sys_cpu_fd, path + strlen("sys/devices/system/cpu/"), O_RDONLY);
+		if (fd < 0)
+			return fd;
+		r = read_full_fd(fd, VFS_RENDER_MAX, &text, &len);
+		(void) close(fd);
+	}
+	if (r < 0)
+		return r;
+	return strbuf_append(out, text, len);
+}
+
+int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+	       struct strbuf *out)
+{
+	_cleanup_(reader_done) struct reader rd = {};
+	int r;
+
+	switch (kind) {
+	case VFS_PROC_MEMINFO:
+	case VFS_PROC_SWAPS:
+	case VFS_PROC_CPUINFO:
+	case VFS_PROC_STAT:
+	case VFS_PROC_UPTIME:
+	case VFS_SYS_CPU_ONLINE:
+	case VFS_SYS_CPU_OFFLINE:
+	case VFS_SYS_CPUN_ONLINE:
+		break;
+	case VFS_PROC_LOADAVG:		/* per-container load average: a later issue */
+	case VFS_PROC_DISKSTATS:	/* io.stat/blkio virtualization: a later issue */
+	case VFS_PROC_SLABINFO:
+	case VFS_SYS_HOST:
+		return render_host(fs, kind, path, out);
+	default:
+		return -EISDIR;
+	}
+	if (!atomic_load(&fs->virtualize))
+		return render_host(fs, kind, path, out);
+
+	r = reader_resolve(&fs->env, caller, &rd);
+	if (r >= 0) {
+		switch (kind) {
+		case VFS_PROC_MEMINFO:
+		case VFS_PROC_SWAPS:
+			r = fill_meminfo(fs, &rd, kind, out);
+			break;
+		case VFS_PROC_CPUINFO:
+			r = fill_cpuinfo(fs, &rd, out);
+			break;
+		case VFS_PROC_STAT:
+			r = fill_stat(fs, &rd, out);
+			break;
+		case VFS_PROC_UPTIME:
+			r = fill_uptime(fs, &rd, out);
+			break;
+		default:
+			r = fill_sys_cpu(fs, &rd, kind, path, out);
+			break;
+		}
+	}
+	if (r >= 0)
+		return 0;
+	if (r == -ENOMEM || r == -EFBIG)
+		return r;
+	/* The reader vanished, sits in the root cgroup, or its cgroup files are odd: the host's
+	 * file is the honest answer. Counted, and logged at debug level only (one per read). */
+	atomic_fetch_add(&fs->fallbacks, 1);
+	log_debug_errno(r, "Serving host '%s' to pid %d: %m", path, (int) caller);
+	return render_host(fs, kind, path, out);
+}

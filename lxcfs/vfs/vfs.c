@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Node registry: classification, attributes, listings, permissions. */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileio.h"
+#include "log.h"
+#include "parse-util.h"
+#include "vfs.h"
+
+#define SYS_CPU "sys/devices/system/cpu"
+
+static const struct {
+	const char *name;
+	enum vfs_kind kind;
+} proc_files[] = {
+	{ "cpuinfo", VFS_PROC_CPUINFO },
+	{ "meminfo", VFS_PROC_MEMINFO },
+	{ "stat", VFS_PROC_STAT },
+	{ "uptime", VFS_PROC_UPTIME },
+	{ "diskstats", VFS_PROC_DISKSTATS },
+	{ "swaps", VFS_PROC_SWAPS },
+	{ "loadavg", VFS_PROC_LOADAVG },
+	{ "slabinfo", VFS_PROC_SLABINFO },
+};
+
+int vfs_fs_init(struct vfs_fs *fs)
+{
+	_cleanup_free_ char *mountinfo = NULL;
+	struct stat st;
+	long n;
+	int r;
+
+	*fs = (struct vfs_fs) { .sys_cpu_fd = -EBADF };
+	fs->env.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->env.proc_fd < 0)
+		return -errno;
+	if (fstatat(fs->env.proc_fd, "self/ns/pid", &st, 0) < 0)
+		return -errno;
+	fs->env.self_ns_dev = st.st_dev;
+	fs->env.self_ns_ino = st.st_ino;
+	r = read_full_at(fs->env.proc_fd, "self/mountinfo", 16u << 20, &mountinfo, NULL);
+	if (r < 0)
+		return r;
+	r = cg_layout_discover(mountinfo, &fs->layout);
+	if (r < 0)
+		return r;
+	nscache_init(&fs->nscache);
+	fs->env.nscache = &fs->nscache;
+	fs->env.layout = &fs->layout;
+	fs->sys_cpu_fd = open("/" SYS_CPU, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->sys_cpu_fd < 0)
+		return -errno;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	fs->host_online_cpus = n > 0 ? (unsigned) n : 1;
+	atomic_store(&fs->virtualize, true);
+	return 0;
+}
+
+void vfs_fs_done(struct vfs_fs *fs)
+{
+	nscache_clear(&fs->nscache);
+	cg_layout_done(&fs->layout);
+	if (fs->sys_cpu_fd >= 0)
+		(void) close(fs->sys_cpu_fd);
+	if (fs->env.proc_fd >= 0)
+		(void) close(fs->env.proc_fd);
+	fs->sys_cpu_fd = fs->env.proc_fd = -EBADF;
+}
+
+/* "cpu<digits>" */
+static bool is_cpu_dir_name(const char *s, size_t n)
+{
+	if (n <= 3 || strncmp(s, "cpu", 3) != 0)
+		return false;
+	for (size_t i = 3; i < n; i++)
+		if (!isdigit((unsigned char) s[i]))
+			return false;
+	return true;
+}
+
+enum vfs_kind vfs_classify(const char *path)
+{
+	const char *rest;
+
+	if (!*path)
+		return VFS_DIR_ROOT;
+	if (streq(path, "proc"))
+		return VFS_DIR_PROC;
+	if ((rest = startswith(path, "proc/"))) {
+		for (size_t i = 0; i < ELEMENTSOF(proc_files); i++)
+			if (streq(rest, proc_files[i].name))
+				return proc_files[i].kind;
+		return VFS_KIND_INVALID;
+	}
+	if (streq(path, "sys"))
+		return VFS_DIR_SYS;
+	if (streq(path, "sys/devices"))
+		return VFS_DIR_SYS_DEVICES;
+	if (streq(path, "sys/devices/system"))
+		return VFS_DIR_SYS_SYSTEM;
+	if (streq(path, SYS_CPU))
+		return VFS_SYS_HOST;
+	if ((rest = startswith(path, SYS_CPU "/"))) {
+		const char *slash = strchr(rest, '/');
+
+		if (streq(rest, "online"))
+			return VFS_SYS_CPU_ONLINE;
+		if (streq(rest, "offline"))
+			return VFS_SYS_CPU_OFFLINE;
+		if (slash && streq(slash, "/online") && is_cpu_dir_name(rest, (size_t) (slash - rest)))
+			return VFS_SYS_CPUN_ONLINE;
+		return VFS_SYS_HOST;
+	}
+	return VFS_KIND_INVALID;
+}
+
+/* path of a host sysfs node relative to sys_cpu_fd ("" for the directory itself) */
+static const char *host_rel(const char *path)
+{
+	const char *rest = startswith(path, SYS_CPU);
+
+	if (!rest)
+		return NULL;
+	return *rest == '/' ? rest + 1 : rest;
+}
+
+static int host_lstat(struct vfs_fs *fs, const char *path, struct stat *ret)
+{
+	const char *rel = host_rel(path);
+
+	if (!rel)
+		return -ENOENT;
+	if (fstatat(fs->sys_cpu_fd, rel, ret, AT_SYMLINK_NOFOLLOW | (*rel ? 0 : AT_EMPTY_PATH)) < 0)
+		return -errno;
+	return 0;
+}
+
+int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+		struct stat *ret)
+{
+	struct stat st = {}, host;
+	struct timespec now;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	st.st_atim = st.st_mtim = st.st_ctim = now;
+	st.st_nlink = 1;
+	switch (kind) {
+	case VFS_DIR_ROOT:
+		st.st_mode = S_IFDIR | 0755;
+		st.st_nlink = 2;
+		break;
+	case VFS_DIR_PROC:
+		st.st_mode = S_IFDIR | 0555;
+		st.st_nlink = 2;
+		break;
+	case VFS_DIR_SYS:
+	case VFS_DIR_SYS_DEVICES:
+	case VFS_DIR_SYS_SYSTEM:
+		/* modes of the host's directories (0555 on sysfs) */
+		st.st_mode = S_IFDIR | 0555;
+		st.st_nlink = 2;
+		break;
+	case VFS_PROC_CPUINFO ... VFS_PROC_UPTIME: {
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+
+		st.st_mode = S_IFREG | 0444;
+		/* LXCFS reports the byte length of the host file; direct I/O ignores it */
+		if (read_full_at(fs->env.proc_fd, strchr(path, '/') + 1, 16u << 20, &text, &len) == 0)
+			st.st_size = (off_t) len;
+		break;
+	}
+	case VFS_SYS_CPU_ONLINE:
+	case VFS_SYS_CPU_OFFLINE:
+	case VFS_SYS_CPUN_ONLINE: {
+		_cleanup_(strbuf_done) struct strbuf sb = STRBUF_INIT(VFS_RENDER_MAX);
+
+		r = host_lstat(fs, path, &host);
+		if (r < 0)
+			return r;
+		st.st_mode = host.st_mode;
+		r = vfs_render(fs, kind, path, caller, &sb);
+		if (r < 0)
+			return r;
+		st.st_size = (off_t) sb.len;
+		break;
+	}
+	case VFS_SYS_HOST:
+		r = host_lstat(fs, path, &host);
+		if (r < 0)
+			return r;
+		st.st_mode = host.st_mode;
+		st.st_nlink = host.st_nlink;
+		st.st_size = S_ISDIR(host.st_mode) ? 0 : host.st_size;
+		st.st_uid = host.st_uid;
+		st.st_gid = host.st_gid;
+		break;
+	default:
+		return -ENOENT;
+	}
+	*ret = st;
+	return 0;
+}
+
+int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add_entry_t add,
+		void *userdata)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int r, fd;
+
+	r = add(userdata, ".", S_IFDIR);
+	if (r < 0)
+		return r;
+	r = add(userdata, "..", S_IFDIR);
+	if (r < 0)
+		return r;
+	switch (kind) {
+	case VFS_DIR_ROOT:
+		r = add(userdata, "proc", S_IFDIR);
+		return r < 0 ? r : add(userdata, "sys", S_IFDIR);
+	case VFS_DIR_PROC:
+		for (size_t i = 0; i < ELEMENTSOF(proc_files); i++) {
+			r = add(userdata, proc_files[i].name, S_IFREG);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	case VFS_DIR_SYS:
+		return add(userdata, "devices", S_IFDIR);
+	case VFS_DIR_SYS_DEVICES:
+		return add(userdata, "system", S_IFDIR);
+	case VFS_DIR_SYS_SYSTEM:
+		return add(userdata, "cpu", S_IFDIR);
+	case VFS_SYS_HOST:
+		break;
+	default:
+		return -ENOTDIR;
+	}
+	fd = open_beneath(fs->sys_cpu_fd, host_rel(path), O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		(void) close(fd);
+		return r;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		mode_t type;
+
+		/* the host's own "." and ".." were listed above already */
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		switch (de->d_type) {
+		case DT_DIR: type = S_IFDIR; break;
+		case DT_LNK: type = S_IFLNK; break;
+		default: type = S_IFREG; break;
+		}
+		r = add(userdata, de->d_name, type);
+		if (r < 0)
+			return r;
+	}
+	return errno ? -errno : 0;
+}
+
+int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, uid_t uid, gid_t gid,
+	       int mask)
+{
+	struct stat st;
+	mode_t bits;
+	int r;
+
+	if (mask & W_OK)
+		return -EACCES;	/* read-only filesystem: nothing is writable for anyone */
+	if (kind == VFS_SYS_HOST || kind == VFS_SYS_CPU_ONLINE || kind == VFS_SYS_CPU_OFFLINE ||
+	    kind == VFS_SYS_CPUN_ONLINE) {
+		r = host_lstat(fs, path, &st);
+	} else
+		r = vfs_getattr(fs, kind, path, 0, &st);
+	if (r < 0)
+		return r;
+	if (mask == F_OK)
+		return 0;
+	if (uid == 0) {
+		/* root reads anything; executes only what someone may execute */
+		if ((mask & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
+			return -EACCES;
+		return 0;
+	}
+	if (uid == st.st_uid)
+		bits = (st.st_mode >> 6) & 7;
+	else if (gid == st.st_gid)
+		bits = (st.st_mode >> 3) & 7;
+	else
+		bits = st.st_mode & 7;
+	if (((mask & R_OK) && !(bits & 4)) || ((mask & X_OK) && !(bits & 1)))
+		return -EACCES;
+	return 0;
+}
+
+int vfs_readlink(struct vfs_fs *fs, enum vfs_kind kind, const char *path, char **ret)
+{
+	char buf[4096];
+	const char *rel;
+	ssize_t n;
+
+	if (kind != VFS_SYS_HOST || !(rel = host_rel(path)) || !*rel)
+		return -EINVAL;
+	n = readlinkat(fs->sys_cpu_fd, rel, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	if ((size_t) n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	*ret = strndup(buf, (size_t) n);
+	return *ret ? 0 : -ENOMEM;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Node registry of the lxcfs tree: which path is which kind of node, its attributes, its
+ * directory entries and its content for a given reader. No FUSE types here. */
+#pragma once
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "cgroups.h"
+#include "nscache.h"
+#include "reader.h"
+#include "strbuf.h"
+
+enum vfs_kind {
+	VFS_DIR_ROOT,
+	VFS_DIR_PROC,
+	VFS_DIR_SYS,
+	VFS_DIR_SYS_DEVICES,
+	VFS_DIR_SYS_SYSTEM,
+	VFS_PROC_CPUINFO,
+	VFS_PROC_DISKSTATS,
+	VFS_PROC_LOADAVG,
+	VFS_PROC_MEMINFO,
+	VFS_PROC_SLABINFO,
+	VFS_PROC_STAT,
+	VFS_PROC_SWAPS,
+	VFS_PROC_UPTIME,
+	VFS_SYS_CPU_ONLINE,	/* sys/devices/system/cpu/online */
+	VFS_SYS_CPU_OFFLINE,	/* sys/devices/system/cpu/offline */
+	VFS_SYS_CPUN_ONLINE,	/* sys/devices/system/cpu/cpuN/online */
+	VFS_SYS_HOST,		/* sys/devices/system/cpu and anything else below it: host sysfs */
+	VFS_KIND_MAX,
+	VFS_KIND_INVALID = -EINVAL,
+};
+
+#define VFS_RENDER_MAX (16u << 20)	/* bytes one rendered file may hold */
+
+/* The filesystem's long-lived state (FUSE userdata). Written in main() before the session
+ * starts, except the atomics and the nscache (which has its own lock). */
+struct vfs_fs {
+	struct reader_env env;
+	struct cg_layout layout;
+	struct nscache nscache;
+	int sys_cpu_fd;			/* O_PATH fd of host /sys/devices/system/cpu */
+	unsigned host_online_cpus;
+	bool swap_disabled;		/* -u */
+	bool cfs;			/* --enable-cfs */
+	bool loadavg;			/* -l */
+	atomic_bool virtualize;		/* toggled by SIGUSR2 */
+	atomic_uint_fast64_t fallbacks;	/* views served as the host's file */
+};
+
+/* Sets up @fs: cgroup layout, /proc and sysfs fds, caches. Returns 0 or -errno. */
+int vfs_fs_init(struct vfs_fs *fs);
+void vfs_fs_done(struct vfs_fs *fs);
+
+/* Kind of the node at @path, relative to the mountpoint without a leading '/' ("" = root,
+ * "proc/meminfo", "sys/devices/system/cpu/cpu1/online"). VFS_KIND_INVALID when no such node
+ * can exist; host sysfs nodes still need vfs_getattr() to prove they exist. */
+enum vfs_kind vfs_classify(const char *path);
+
+/* Attributes of @path for @caller (sizes of per-reader files depend on the reader).
+ * Returns 0, -ENOENT, or -errno. */
+int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+		struct stat *ret);
+
+/* Calls @add for each entry of directory @path ("." and ".." first, no duplicates).
+ * @add returns 0 to go on or -errno to stop; vfs_readdir() returns that or its own -errno. */
+typedef int (*vfs_add_entry_t)(void *userdata, const char *name, mode_t type);
+int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add_entry_t add,
+		void *userdata);
+
+/* Renders the content of file @path for @caller into @out. Views fall back to the host's
+ * file when the reader or its cgroup cannot be resolved (logged at debug level, counted).
+ * Returns 0 or -errno (-EISDIR, -EACCES, -ENOMEM, ...). */
+int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+	       struct strbuf *out);
+
+/* Permission check for @mask (R_OK/W_OK/X_OK) by host credentials @uid/@gid against the node's
+ * mode. Nothing is writable through lxcfs: W_OK always gives -EACCES. Returns 0 or -errno. */
+int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, uid_t uid, gid_t gid,
+	       int mask);
+
+/* Symlink target of a host sysfs node. Returns 0 and *ret (caller frees), -EINVAL for
+ * non-symlinks, or -errno. */
+int vfs_readlink(struct vfs_fs *fs, enum vfs_kind kind, const char *path, char **ret);
+
+static inline bool vfs_kind_is_dir_static(enum vfs_kind k)
+{
+	return k >= VFS_DIR_ROOT && k <= VFS_DIR_SYS_SYSTEM;
+}

@@ -1,0 +1,44 @@
+# Thin wrapper for the README's two commands; meson does the real work.
+# Run as root on Debian 12: `make demo`, `make check`.
+BUILD ?= build
+MESON_OPTS ?=
+
+# Debian packages the build, the tests and the demo need (installed only when missing).
+PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
+	lxc busybox-static uidmap util-linux procps python3 shellcheck
+
+.PHONY: all deps build install demo check bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Installs the daemon, man page and the LXC hooks where LXC looks for them
+# (/usr/share/lxcfs, /usr/share/lxc/config/common.conf.d).
+install: build
+	meson install -C $(BUILD) --quiet
+
+demo: install
+	tests/demo.sh $(BUILD)
+
+check: install
+	meson test -C $(BUILD) --print-errorlogs
+
+bench: build
+	tests/bench/run-bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unit tests of common/: strbuf, strict number parsing, whole-file reads. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileio.h"
+#include "parse-util.h"
+#include "strbuf.h"
+
+START_TEST(strbuf_cap_never_truncates)
+{
+	_cleanup_(strbuf_done) struct strbuf sb = STRBUF_INIT(8);
+
+	ck_assert_int_eq(strbuf_appends(&sb, "1234"), 0);
+	ck_assert_int_eq(strbuf_appendf(&sb, "%s", "56789"), -EFBIG);
+	ck_assert_str_eq(sb.buf, "1234");	/* unchanged after the refusal */
+	ck_assert_int_eq(strbuf_appendf(&sb, "%d", 5678), 0);
+	ck_assert_str_eq(sb.buf, "12345678");
+	ck_assert_uint_eq(sb.len, 8);
+	strbuf_reset(&sb);
+	ck_assert_str_eq(sb.buf, "");
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	int r;
+	uint64_t v;
+} u64_cases[] = {
+	{ "0", 0, 0 },
+	{ "42\n", 0, 42 },
+	{ " 7 ", 0, 7 },
+	{ "18446744073709551615", 0, UINT64_MAX },
+	{ "18446744073709551616", -ERANGE, 0 },
+	{ "-1", -EINVAL, 0 },
+	{ "", -EINVAL, 0 },
+	{ "12x", -EINVAL, 0 },
+	{ "max", -EINVAL, 0 },
+};
+
+START_TEST(u64_table)
+{
+	uint64_t v = 4242;
+	int r = safe_atou64(u64_cases[_i].in, &v);
+
+	ck_assert_int_eq(r, u64_cases[_i].r);
+	ck_assert_uint_eq(v, r == 0 ? u64_cases[_i].v : 4242);	/* untouched on failure */
+}
+END_TEST
+
+START_TEST(i64_parse)
+{
+	int64_t v = 5;
+
+	ck_assert_int_eq(safe_atoi64("-1\n", &v), 0);
+	ck_assert_int_eq(v, -1);
+	ck_assert_int_eq(safe_atoi64("9223372036854775808", &v), -ERANGE);
+	ck_assert_int_eq(v, -1);
+	ck_assert_int_eq(safe_atoi64("-9223372036854775808", &v), 0);
+	ck_assert(v == INT64_MIN);
+}
+END_TEST
+
+START_TEST(helpers)
+{
+	ck_assert_ptr_null(startswith("cpu", "cpu0"));
+	ck_assert_str_eq(startswith("cpu12 3", "cpu"), "12 3");
+	ck_assert_uint_eq(sub_sat(3, 5), 0);
+	ck_assert_uint_eq(sub_sat(5, 3), 2);
+	ck_assert_uint_eq(add_sat(UINT64_MAX, 1), UINT64_MAX);
+}
+END_TEST
+
+static int pipe_with(const char *data, size_t n)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], data, n), (ssize_t) n);
+	close(p[1]);
+	return p[0];
+}
+
+START_TEST(read_full_limits)
+{
+	_cleanup_free_ char *t = NULL;
+	char *untouched = (char *) "x";
+	size_t len = 99;
+	int fd;
+
+	fd = pipe_with("hello\n", 6);
+	ck_assert_int_eq(read_full_fd(fd, 100, &t, &len), 0);
+	close(fd);
+	ck_assert_str_eq(t, "hello\n");
+	ck_assert_uint_eq(len, 6);
+
+	fd = pipe_with("0123456789", 10);
+	ck_assert_int_eq(read_full_fd(fd, 4, &untouched, NULL), -EFBIG);
+	close(fd);
+	ck_assert_str_eq(untouched, "x");
+
+	fd = pipe_with("a\0b", 3);
+	ck_assert_int_eq(read_full_fd(fd, 100, &untouched, NULL), -EBADMSG);
+	close(fd);
+
+	fd = pipe_with("", 0);
+	free(t);
+	t = NULL;
+	ck_assert_int_eq(read_full_fd(fd, 100, &t, &len), 0);
+	close(fd);
+	ck_assert_str_eq(t, "");
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("common");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, strbuf_cap_never_truncates);
+	tcase_add_loop_test(tc, u64_table, 0, sizeof(u64_cases) / sizeof(u64_cases[0]));
+	tcase_add_test(tc, i64_parse);
+	tcase_add_test(tc, helpers);
+	tcase_add_test(tc, read_full_limits);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

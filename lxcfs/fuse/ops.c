@@ -236,26 +236,30 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct lxcfs_session *s = session_of(req);
 	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
+	_cleanup_free_ char *slice = NULL;
 	int r = 0;
 
 	pthread_mutex_lock(&h->lock);
 	/* reading from offset 0 again (top, uptime and friends rewind an open fd) refreshes */
 	if (off == 0 && h->served)
 		r = handle_render(s, h, fuse_req_ctx(req)->pid);
-	if (r < 0) {
-		pthread_mutex_unlock(&h->lock);
-		fuse_reply_err(req, -r);
-		return;
+	if (r >= 0 && (off < 0 || (uint64_t) off > h->text.len))
+		r = -EINVAL;	/* LXCFS: a read past the snapshot is EINVAL */
+	if (r >= 0) {
+		h->served = true;
+		size = MIN(size, h->text.len - (size_t) off);
+		/* copy out: once the reply is sent the reader may close the file and RELEASE may
+		 * free h on another worker before we could unlock */
+		slice = malloc(size ? size : 1);
+		if (!slice)
+			r = -ENOMEM;
+		else if (size)
+			memcpy(slice, h->text.buf + off, size);
 	}
-	h->served = true;
-	if (off < 0 || (uint64_t) off > h->text.len) {
-		pthread_mutex_unlock(&h->lock);
-		fuse_reply_err(req, EINVAL);	/* LXCFS: a read past the snapshot is EINVAL */
-		return;
-	}
-	size = MIN(size, h->text.len - (size_t) off);
-	fuse_reply_buf(req, h->text.buf ? h->text.buf + off : "", size);
 	pthread_mutex_unlock(&h->lock);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	fuse_reply_buf(req, slice, size);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

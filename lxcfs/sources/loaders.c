@@ -166,8 +166,8 @@ int load_cpu_quota(const struct reader_env *env, struct reader *rd, uint64_t *re
 	return 0;
 }
 
-int load_cpuacct(const struct reader_env *env, struct reader *rd, struct cpuacct_usage **ret,
-		 size_t *ret_n)
+int load_cpuacct(const struct reader_env *env, struct reader *rd, size_t n_max,
+		 struct cpuacct_usage **ret, size_t *ret_n)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	_cleanup_free_ struct cpuacct_usage *u = NULL;
@@ -188,10 +188,10 @@ int load_cpuacct(const struct reader_env *env, struct reader *rd, struct cpuacct
 	}
 	if (r < 0)
 		return r;
-	u = calloc(CPUSET_MAX, sizeof(*u));
+	u = calloc(n_max, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	r = cpuacct_parse(text, percpu, u, CPUSET_MAX, &n);
+	r = cpuacct_parse(text, percpu, u, n_max, &n);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(u);

@@ -34,10 +34,10 @@ int load_cpu_quota(const struct reader_env *env, struct reader *rd, uint64_t *re
 		   uint64_t *ret_period_us);
 
 /* Per-CPU CPU time of the reader's cpuacct cgroup (v1 cpuacct.usage_all, else
- * cpuacct.usage_percpu), ns. Returns 0 with *ret (caller frees) and *ret_n, -ENOENT when no
+ * cpuacct.usage_percpu), ns, for CPUs below @n_max (the host's configured CPUs). Returns 0 with *ret (caller frees) and *ret_n, -ENOENT when no
  * cpuacct hierarchy exists (cgroup v2), or -errno. */
-int load_cpuacct(const struct reader_env *env, struct reader *rd, struct cpuacct_usage **ret,
-		 size_t *ret_n);
+int load_cpuacct(const struct reader_env *env, struct reader *rd, size_t n_max,
+		 struct cpuacct_usage **ret, size_t *ret_n);
 
 /* The reference process's start (USER_HZ ticks since boot) and its cgroup's CPU time in ns
  * (v1 cpuacct.usage, v2 cpu.stat usage_usec; 0 when neither exists). Returns 0 or -errno. */

@@ -77,7 +77,7 @@ static int fill_stat(struct vfs_fs *fs, struct reader *rd, struct strbuf *out)
 	r = load_cpu_view(fs, rd, &set, &max);
 	if (r < 0)
 		return r;
-	r = load_cpuacct(&fs->env, rd, &usage, &n);
+	r = load_cpuacct(&fs->env, rd, fs->host_conf_cpus, &usage, &n);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	r = host_proc_read(&fs->env, "stat", &host);

@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
+#include "cpuset.h"
 #include "vfs.h"
 
 #define SYS_CPU "sys/devices/system/cpu"
@@ -59,6 +60,8 @@ int vfs_fs_init(struct vfs_fs *fs)
 		return -errno;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	fs->host_online_cpus = n > 0 ? (unsigned) n : 1;
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	fs->host_conf_cpus = n > 0 && n < CPUSET_MAX ? (unsigned) n : CPUSET_MAX;
 	atomic_store(&fs->virtualize, true);
 	return 0;
 }

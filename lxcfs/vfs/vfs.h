@@ -47,6 +47,7 @@ struct vfs_fs {
 	struct nscache nscache;
 	int sys_cpu_fd;			/* O_PATH fd of host /sys/devices/system/cpu */
 	unsigned host_online_cpus;
+	unsigned host_conf_cpus;		/* configured CPUs: bound of per-CPU arrays */
 	bool swap_disabled;		/* -u */
 	bool cfs;			/* --enable-cfs */
 	bool loadavg;			/* -l */

@@ -58,13 +58,31 @@ MOUNTPOINTS=()
 DAEMON_PIDS=()
 CGROUPS=()
 BENCH_PID=""
+# Start time (clock ticks since boot) of every process we started, by PID: bash reaps its
+# background children by itself, so a PID alone could name a stranger once it is reused.
+declare -A START_TIME=()
 
-# True while PID runs (a zombie or a missing process is not running).
-pid_running() {
-	local stat
+# Prints "STATE STARTTIME" of PID from /proc/PID/stat.
+proc_state() {
+	local stat fields
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }	# the command name may contain spaces and ')'
-	[[ ${stat%% *} != Z ]]
+	read -ra fields <<<"$stat"
+	echo "${fields[0]} ${fields[19]}"	# fields 3 and 22 of proc(5)
+}
+
+# Records PID, just started by us, for pid_running().
+remember_pid() {
+	local st
+	st=$(proc_state "$1") || st="gone -"
+	START_TIME[$1]=${st#* }
+}
+
+# True while the process we started as PID runs (not a zombie, not a reused PID).
+pid_running() {
+	local st
+	st=$(proc_state "$1") || return 1
+	[[ ${st%% *} != Z && ${st#* } == "${START_TIME[$1]:-none}" ]]
 }
 
 is_mounted() {
@@ -83,7 +101,7 @@ stop_daemon() {
 		note "daemon $pid ignored SIGTERM for 5 s, killing it"
 		kill -KILL "$pid" 2>/dev/null
 	fi
-	wait "$pid" 2>/dev/null	# our child: reap it
+	wait "$pid" 2>/dev/null	# our child: reap it, if bash has not yet
 }
 
 cleanup() {
@@ -91,7 +109,7 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM HUP
 
-	if [[ -n $BENCH_PID ]]; then
+	if [[ -n $BENCH_PID ]] && pid_running "$BENCH_PID"; then
 		# On SIGTERM it kills and reaps its readers; they would die with it anyway
 		# (PR_SET_PDEATHSIG), but then init would have to reap them.
 		kill -TERM "$BENCH_PID" 2>/dev/null
@@ -99,7 +117,7 @@ cleanup() {
 			pid_running "$BENCH_PID" || break
 			sleep 0.1
 		done
-		kill -KILL "$BENCH_PID" 2>/dev/null
+		pid_running "$BENCH_PID" && kill -KILL "$BENCH_PID" 2>/dev/null
 		wait "$BENCH_PID" 2>/dev/null
 	fi
 	for pid in "${DAEMON_PIDS[@]}"; do
@@ -129,6 +147,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 WORK=$(mktemp -d "/tmp/lxkit-bench-$$-XXXX")
+mkdir -p "$BUILD_DIR/bench"
 
 # Sets NEW_MNT to a fresh empty directory, recorded for cleanup (not run in a subshell).
 new_mountpoint() {
@@ -137,15 +156,17 @@ new_mountpoint() {
 }
 
 # start_daemon NAME MOUNTPOINT COMMAND...: runs COMMAND -f -p PIDFILE MOUNTPOINT in the
-# background and waits until MOUNTPOINT/proc/meminfo can be read. Sets STARTED_PID.
+# background and waits until MOUNTPOINT/proc/meminfo can be read. Sets STARTED_PID. The log
+# is kept in BUILD_DIR/bench/NAME.log (overwritten by the next run).
 start_daemon() {
 	local name=$1 mnt=$2 i
 	shift 2
-	local log=$WORK/$name.log pidfile=$WORK/$name.pid
+	local log=$BUILD_DIR/bench/$name.log pidfile=$WORK/$name.pid
 
 	# Without job control, background commands ignore SIGINT: cleanup() stops them.
 	"$@" -f -p "$pidfile" "$mnt" >"$log" 2>&1 &
 	STARTED_PID=$!
+	remember_pid "$STARTED_PID"
 	DAEMON_PIDS+=("$STARTED_PID")
 	for ((i = 0; i < START_TIMEOUT_TENTHS; i++)); do
 		if ! pid_running "$STARTED_PID"; then
@@ -163,6 +184,7 @@ start_daemon() {
 	done
 	note "$name did not serve '$mnt/proc/meminfo' within 5 s; last lines of its log:"
 	tail -n 15 "$log" >&2
+	stop_daemon "$STARTED_PID"	# not left running beside the measured targets
 	return 1
 }
 
@@ -285,6 +307,7 @@ describe_view() {
 # ---------------------------------------------------------------------------------------
 TARGETS=(native)
 declare -A TARGET_DIR=([native]=/proc)
+declare -A TARGET_PID=()	# daemon of each FUSE target
 FAILED=0
 SKIP_REASON=""
 
@@ -298,6 +321,7 @@ if fetch_debian_lxcfs; then
 		if grep -qF "$DEB_LIBDIR/liblxcfs.so" "/proc/$STARTED_PID/maps"; then
 			TARGETS+=(debian-lxcfs)
 			TARGET_DIR[debian-lxcfs]=$DEB_MNT/proc
+			TARGET_PID[debian-lxcfs]=$STARTED_PID
 		else
 			note "skipping Debian lxcfs: it did not load '$DEB_LIBDIR/liblxcfs.so'"
 		fi
@@ -314,6 +338,7 @@ if [[ -x $OURS ]]; then
 	if start_daemon lxkit-lxcfs "$OUR_MNT" "$OURS"; then
 		TARGETS+=(lxkit-lxcfs)
 		TARGET_DIR[lxkit-lxcfs]=$OUR_MNT/proc
+		TARGET_PID[lxkit-lxcfs]=$STARTED_PID
 	else
 		note "skipping our lxcfs: '$OURS' did not start (log above)"
 		FAILED=1
@@ -338,12 +363,15 @@ echo
 
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
+declare -A DEAD=()
 for f in "${PROC_FILES[@]}"; do
 	for t in "${TARGETS[@]}"; do
+		[[ -n ${DEAD[$t]:-} ]] && continue
 		rc=0
 		"$BENCH" --readers 1 --seconds "$RUN_SECONDS" --label "$t" \
 			"${CGROUPS[@]/#/--cgroup=}" "${TARGET_DIR[$t]}/$f" >"$WORK/run.out" &
 		BENCH_PID=$!
+		remember_pid "$BENCH_PID"
 		wait "$BENCH_PID" || rc=$?
 		BENCH_PID=""
 		grep -v '^#' "$WORK/run.out" >>"$RESULTS" || true
@@ -353,10 +381,18 @@ for f in "${PROC_FILES[@]}"; do
 			note "lxcfs-bench failed on $t '$f' (exit $rc)"
 			FAILED=1
 		fi
+		if [[ -n ${TARGET_PID[$t]:-} ]] && ! pid_running "${TARGET_PID[$t]}"; then
+			st=0
+			wait "${TARGET_PID[$t]}" 2>/dev/null || st=$?
+			how="exit status $st"
+			((st > 128)) && how="signal SIG$(kill -l $((st - 128)))"
+			note "$t (pid ${TARGET_PID[$t]}) died during the '$f' run ($how); no more runs on it; log: '$BUILD_DIR/bench/$t.log'"
+			DEAD[$t]=1
+			FAILED=1
+		fi
 	done
 done
 
-mkdir -p "$BUILD_DIR/bench"
 SAVED=$BUILD_DIR/bench/results-$(date -u +%Y%m%d-%H%M%S).txt
 {
 	echo "# label file readers reads/s p50_us p99_us errors bytes_per_read"

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# demo.sh BUILD_DIR: what `make demo` shows, after the Makefile installed the packages,
+# built BUILD_DIR and ran `meson install -C BUILD_DIR` (which put the LXC hooks in
+# /usr/share/lxcfs and /usr/share/lxc/config/common.conf.d/00-lxcfs.conf).
+#
+# It mounts BUILD_DIR/lxcfs/lxcfs on /var/lib/lxcfs, the mountpoint the installed hook
+# binds from, unless something is already mounted there: then on a temporary mountpoint,
+# handed to the hook as LXCFS_MOUNT (LXC hooks inherit lxc-start's environment).  It
+# creates a busybox container limited to 256 MiB and one CPU under a private lxcpath in
+# /tmp, with the installed hook include, starts it and prints side by side what the host
+# and the container see.  A trap stops and destroys the container, stops lxcfs and
+# unmounts on any exit.
+#
+# The container runs the host's procps `free` and `uptime`, copied into its rootfs (the
+# busybox template bind-mounts the host's /lib and /usr/lib, so they find their libraries):
+# busybox's own `free` and `uptime` take total memory and uptime from sysinfo(2), which
+# lxcfs, like LXCFS, cannot change.  A Debian container runs procps too.
+#
+# Exit status: 0 when the container saw MemTotal 262144 kB and nproc 1, 1 otherwise (the
+# reason is printed), 2 on bad usage.
+set -uo pipefail
+
+readonly MEM_LIMIT=$((256 * 1024 * 1024))
+readonly MEM_LIMIT_KB=$((MEM_LIMIT / 1024))
+readonly DEFAULT_MOUNT=/var/lib/lxcfs
+readonly CONFD_INCLUDE=/usr/share/lxc/config/common.conf.d/00-lxcfs.conf
+readonly INSTALLED_HOOK=/usr/share/lxcfs/lxc.mount.hook
+readonly COL=38			# width of each column: 38 + " | " + 38 fits 80 columns
+readonly START_TIMEOUT_TENTHS=50
+readonly STOP_TIMEOUT_TENTHS=50
+
+die() { echo "demo: $*" >&2; exit 1; }
+
+[[ $# -eq 1 ]] || { echo "Usage: $0 BUILD_DIR" >&2; exit 2; }
+[[ -d $1 ]] || { echo "demo: build directory '$1' does not exist" >&2; exit 2; }
+BUILD_DIR=$(realpath -- "$1")
+LXCFS_BIN=$BUILD_DIR/lxcfs/lxcfs
+
+[[ $EUID -eq 0 ]] || die "run me as root (I mount FUSE and start an LXC container)"
+[[ -x $LXCFS_BIN ]] || die "'$LXCFS_BIN' not found: build with 'ninja -C $BUILD_DIR'"
+[[ -c /dev/fuse ]] || die "no /dev/fuse"
+for tool in lxc-create lxc-start lxc-attach lxc-stop lxc-destroy lxc-wait busybox mountpoint; do
+	command -v "$tool" >/dev/null || die "$tool not found (apt-get install lxc busybox-static util-linux)"
+done
+for f in "$CONFD_INCLUDE" "$INSTALLED_HOOK"; do
+	[[ -e $f ]] || die "$f is not installed: run 'meson install -C $BUILD_DIR' (or 'make demo')"
+done
+
+# LXC keys for the limits: v1 or v2 per controller (see tests/integration/test-lxc-container.sh).
+controller_version()
+{
+	local name hier _rest
+	while read -r name hier _rest; do
+		[[ $name == "$1" ]] || continue
+		[[ $hier != 0 ]] && { echo 1; return 0; }
+		grep -qw "$1" /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/unified/cgroup.controllers \
+			2>/dev/null && { echo 2; return 0; }
+	done </proc/cgroups
+	return 1
+}
+MEM_V=$(controller_version memory) || die "no memory cgroup controller"
+CPUSET_V=$(controller_version cpuset) || die "no cpuset cgroup controller"
+HOST_ONLINE=$(cat /sys/devices/system/cpu/online)
+CPU=${HOST_ONLINE##*[,-]}	# the host's last CPU
+if [[ $MEM_V == 1 ]]; then MEM_KEY="lxc.cgroup.memory.limit_in_bytes = $MEM_LIMIT"
+else MEM_KEY="lxc.cgroup2.memory.max = $MEM_LIMIT"; fi
+if [[ $CPUSET_V == 1 ]]; then CPU_KEY="lxc.cgroup.cpuset.cpus = $CPU"
+else CPU_KEY="lxc.cgroup2.cpuset.cpus = $CPU"; fi
+
+# ---------------------------------------------------------------- state and cleanup
+NAME=lxkit-demo-$$
+WORK=""
+LXCPATH=""
+MNT=""
+MNT_IS_TEMP=0
+MNT_DIR_CREATED=0
+DAEMON_PID=""
+CREATED=0
+
+# shellcheck disable=SC2317  # runs from the EXIT trap
+cleanup()
+{
+	local i d
+	trap - EXIT INT TERM HUP
+	if [[ $CREATED == 1 ]]; then
+		lxc-stop -P "$LXCPATH" -n "$NAME" -k >/dev/null 2>&1
+		lxc-destroy -P "$LXCPATH" -n "$NAME" >/dev/null 2>&1
+	fi
+	# LXC leaves empty lxc.monitor.NAME cgroups behind after a failed start.
+	while IFS= read -r -d '' d; do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done < <(find /sys/fs/cgroup -maxdepth 6 -type d \
+		\( -name "lxc.monitor.$NAME" -o -name "lxc.payload.$NAME" \
+		   -o -name "lxc.monitor.$NAME-[0-9]*" -o -name "lxc.payload.$NAME-[0-9]*" \) \
+		-print0 -prune 2>/dev/null)
+	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		kill -TERM "$DAEMON_PID" 2>/dev/null
+		for ((i = 0; i < STOP_TIMEOUT_TENTHS; i++)); do
+			kill -0 "$DAEMON_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$DAEMON_PID" 2>/dev/null && kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	# The daemon unmounts on SIGTERM; this is for one that died or had to be killed.  MNT
+	# was not a mountpoint before we started it, so a fuse.lxcfs mount left there is ours.
+	if [[ -n $DAEMON_PID ]] && mountpoint -q "$MNT" 2>/dev/null &&
+		[[ $(findmnt -n -o FSTYPE --mountpoint "$MNT" | tail -n 1) == fuse.lxcfs ]]; then
+		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
+	fi
+	[[ $MNT_IS_TEMP == 1 || $MNT_DIR_CREATED == 1 ]] && rmdir "$MNT" 2>/dev/null
+	[[ -n $WORK ]] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ---------------------------------------------------------------- lxcfs
+WORK=$(mktemp -d /tmp/lxkit-demo-$$-XXXX)
+LXCPATH=$WORK/lxc
+mkdir "$LXCPATH"
+if mountpoint -q "$DEFAULT_MOUNT" 2>/dev/null; then
+	MNT=$(mktemp -d /tmp/lxkit-demo-$$-mnt-XXXX)
+	MNT_IS_TEMP=1
+	WHY="$DEFAULT_MOUNT is taken ($(findmnt -n -o FSTYPE --mountpoint "$DEFAULT_MOUNT" | tail -n 1) mounted there)"
+else
+	MNT=$DEFAULT_MOUNT
+	[[ -d $MNT ]] || { mkdir -p "$MNT" && MNT_DIR_CREATED=1; }
+	WHY=""
+fi
+"$LXCFS_BIN" -f -p "$WORK/lxcfs.pid" "$MNT" >"$WORK/lxcfs.log" 2>&1 &
+DAEMON_PID=$!
+for ((i = 0; i < START_TIMEOUT_TENTHS; i++)); do
+	[[ -r $MNT/proc/meminfo ]] && mountpoint -q "$MNT" && break
+	kill -0 "$DAEMON_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if ! mountpoint -q "$MNT" || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+	cat "$WORK/lxcfs.log" >&2
+	die "lxcfs did not mount on $MNT"
+fi
+
+# ---------------------------------------------------------------- the container
+# -f replaces /etc/lxc/default.conf (its lxcbr0 bridge need not exist).  The busybox
+# template pulls in no common.conf, so the hook include is named explicitly.
+cat >"$WORK/create.conf" <<EOF
+lxc.net.0.type = empty
+lxc.apparmor.profile = unconfined
+$MEM_KEY
+$CPU_KEY
+lxc.include = $CONFD_INCLUDE
+EOF
+CREATED=1	# from here on, cleanup() destroys whatever lxc-create left
+lxc-create -P "$LXCPATH" -n "$NAME" -t busybox -f "$WORK/create.conf" >"$WORK/create.log" 2>&1 ||
+	{ cat "$WORK/create.log" >&2; die "lxc-create -t busybox failed"; }
+ROOTFS=$LXCPATH/$NAME/rootfs
+CT_FREE=(busybox free)
+CT_UPTIME=(busybox uptime)
+for tool in free uptime; do
+	if [[ -x /usr/bin/$tool && $(readlink -f /usr/bin/$tool) != */busybox ]]; then
+		mkdir -p "$ROOTFS/usr/local/bin"
+		cp /usr/bin/$tool "$ROOTFS/usr/local/bin/$tool"
+		if [[ $tool == free ]]; then CT_FREE=(/usr/local/bin/free); else CT_UPTIME=(/usr/local/bin/uptime); fi
+	fi
+done
+
+if [[ $MNT_IS_TEMP == 1 ]]; then
+	LXCFS_MOUNT=$MNT lxc-start -P "$LXCPATH" -n "$NAME" -o "$WORK/lxc.log"
+else
+	env -u LXCFS_MOUNT lxc-start -P "$LXCPATH" -n "$NAME" -o "$WORK/lxc.log"
+fi
+rc=$?
+if [[ $rc != 0 ]] || ! lxc-wait -P "$LXCPATH" -n "$NAME" -s RUNNING -t 10; then
+	tail -n 20 "$WORK/lxc.log" >&2
+	die "lxc-start $NAME failed"
+fi
+sleep 1	# let the container's uptime reach one second
+
+# ---------------------------------------------------------------- side by side
+ct() { lxc-attach -P "$LXCPATH" -n "$NAME" --clear-env -- "$@" 2>&1; }
+
+# side TITLE HOST_TEXT CONTAINER_TEXT: "$ TITLE", then the two texts in two columns.
+side()
+{
+	local -a l r
+	local i n
+	mapfile -t l <<<"$2"
+	mapfile -t r <<<"$3"
+	n=${#l[@]}
+	((${#r[@]} > n)) && n=${#r[@]}
+	printf '\n$ %s\n' "$1"
+	for ((i = 0; i < n; i++)); do
+		printf "%-${COL}.${COL}s | %.${COL}s\n" "${l[i]:-}" "${r[i]:-}" | sed 's/ *$//'
+	done
+}
+
+# free -m has six numeric columns, too wide for two columns side by side: print it
+# transposed (rows total..available, columns Mem and Swap), numbers unchanged.
+free_t()
+{
+	awk '
+	NR == 1 { for (i = 1; i <= NF; i++) head[i] = $i; nh = NF; next }
+	$1 == "Mem:"  { for (i = 2; i <= NF; i++) mem[i - 1] = $i }
+	$1 == "Swap:" { for (i = 2; i <= NF; i++) swp[i - 1] = $i }
+	END {
+		printf "%-11s %8s %7s\n", "", "Mem", "Swap"
+		for (i = 1; i <= nh; i++)
+			printf "%-11s %8s %7s\n", head[i], mem[i], (i in swp) ? swp[i] : ""
+	}'
+}
+
+# uptime on two lines, runs of blanks squeezed: "HH:MM:SS up ..., N users," / "load average: ..."
+uptime_2()
+{
+	tr -s ' ' | sed 's/^ //; s/,* *load average/,\nload average/'
+}
+
+H_FREE=$(free -m | free_t)
+C_FREE=$(ct "${CT_FREE[@]}" -m | free_t)
+H_NPROC=$(nproc)
+C_NPROC=$(ct nproc)
+H_UPTIME=$(uptime | uptime_2)
+C_UPTIME=$(ct "${CT_UPTIME[@]}" | uptime_2)
+H_PROC_UPTIME=$(cat /proc/uptime)
+C_PROC_UPTIME=$(ct cat /proc/uptime)
+H_MEMINFO=$(head -n 5 /proc/meminfo)
+C_MEMINFO=$(ct head -n 5 /proc/meminfo)
+H_CPUS=$(grep -c ^processor /proc/cpuinfo)
+C_CPUS=$(ct grep -c ^processor /proc/cpuinfo)
+
+echo "lxkit lxcfs demo: busybox LXC container $NAME"
+echo "  limits: ${MEM_KEY#lxc.}, ${CPU_KEY#lxc.}"
+if [[ $MNT_IS_TEMP == 1 ]]; then
+	echo "  $WHY, so lxcfs is mounted on"
+	echo "  $MNT and passed to the hook as LXCFS_MOUNT"
+else
+	echo "  lxcfs ($LXCFS_BIN) is mounted on $MNT"
+fi
+echo "  hooks: lxc.include = $CONFD_INCLUDE"
+echo
+printf "%-${COL}s | %s\n" "host ($(nproc --all) CPUs)" "container (256 MiB, 1 CPU)"
+printf '%s\n' "$(printf '%*s' $((2 * COL + 3)) '' | tr ' ' '=')"
+side "free -m   (rows and columns swapped to fit)" "$H_FREE" "$C_FREE"
+side "nproc" "$H_NPROC" "$C_NPROC"
+side "uptime" "$H_UPTIME" "$C_UPTIME"
+side "cat /proc/uptime   (seconds up, seconds idle)" "$H_PROC_UPTIME" "$C_PROC_UPTIME"
+side "head -n 5 /proc/meminfo" "$H_MEMINFO" "$C_MEMINFO"
+side "grep -c ^processor /proc/cpuinfo" "$H_CPUS" "$C_CPUS"
+echo
+if [[ ${CT_FREE[0]} == busybox || ${CT_UPTIME[0]} == busybox ]]; then
+	echo "Note: the container ran busybox free/uptime (no procps on the host); they take"
+	echo "total memory and uptime from sysinfo(2), which lxcfs cannot change."
+else
+	echo "The container runs the host's procps free and uptime (copied into its rootfs);"
+	echo "busybox's own free and uptime read sysinfo(2), which lxcfs cannot change."
+fi
+
+# ---------------------------------------------------------------- did it prove the point?
+status=0
+C_MEMTOTAL=$(awk '$1 == "MemTotal:" { print $2 " " $3 }' <<<"$C_MEMINFO")
+if [[ $C_MEMTOTAL != "$MEM_LIMIT_KB kB" ]]; then
+	echo "FAILED: the container's MemTotal is '$C_MEMTOTAL', want '$MEM_LIMIT_KB kB'" >&2
+	status=1
+fi
+if [[ $C_NPROC != 1 ]]; then
+	echo "FAILED: nproc in the container is '$C_NPROC', want 1" >&2
+	status=1
+fi
+if [[ $status == 0 ]]; then
+	echo "OK: the container sees MemTotal $MEM_LIMIT_KB kB and 1 CPU."
+fi
+exit "$status"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check-main.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "parse-util.h"
@@ -121,8 +122,6 @@ int main(void)
 {
 	Suite *s = suite_create("common");
 	TCase *tc = tcase_create("common");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, strbuf_cap_never_truncates);
 	tcase_add_loop_test(tc, u64_table, 0, sizeof(u64_cases) / sizeof(u64_cases[0]));
@@ -130,10 +129,5 @@ int main(void)
 	tcase_add_test(tc, helpers);
 	tcase_add_test(tc, read_full_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cgroup-file.h"
+#include "check-main.h"
 #include "cleanup.h"
 #include "cpuset.h"
 #include "fixture.h"
@@ -247,8 +248,6 @@ int main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, cpuset_membership, 0, sizeof(cpuset_cases) / sizeof(cpuset_cases[0]));
 	tcase_add_test(tc, cpuset_format_and_errors);
@@ -261,10 +260,5 @@ int main(void)
 	tcase_add_test(tc, cpuacct_files);
 	tcase_add_test(tc, mountinfo_hybrid);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

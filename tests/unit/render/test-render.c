@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cgroup-file.h"
+#include "check-main.h"
 #include "cleanup.h"
 #include "cpu.h"
 #include "fixture.h"
@@ -315,8 +316,6 @@ int main(void)
 {
 	Suite *s = suite_create("render");
 	TCase *tc = tcase_create("render");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, meminfo_golden, 0, sizeof(meminfo_cases) / sizeof(meminfo_cases[0]));
 	tcase_add_test(tc, meminfo_values);
@@ -327,10 +326,5 @@ int main(void)
 	tcase_add_loop_test(tc, cfs_table, 0, sizeof(cfs_cases) / sizeof(cfs_cases[0]));
 	tcase_add_test(tc, sysfs_cpu_files);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -189,6 +189,37 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 	fuse_reply_err(req, EPERM);
 }
 
+/* No directory here is writable (modes 0555/0755 owned by root, and nothing is writable
+ * through lxcfs): creating, removing or renaming entries is refused as a permission problem,
+ * not as a missing feature (LXCFS says ENOSYS, which tools such as systemd's sandbox probes
+ * misread, case LX-14). */
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	fuse_reply_err(req, EACCES);
+}
+
 static int handle_render(struct lxcfs_session *s, struct lxcfs_fh *h, pid_t caller)
 {
 	strbuf_reset(&h->text);
@@ -382,6 +413,11 @@ const struct fuse_lowlevel_ops lxcfs_ops = {
 	.mkdir = op_mkdir,
 	.rmdir = op_rmdir,
 	.link = op_link,
+	.create = op_create,
+	.mknod = op_mknod,
+	.symlink = op_symlink,
+	.unlink = op_unlink,
+	.rename = op_rename,
 	.open = op_open,
 	.read = op_read,
 	.write = op_write,

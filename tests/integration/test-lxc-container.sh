@@ -33,7 +33,14 @@ readonly INSTALLED_HOOK=/usr/share/lxcfs/lxc.mount.hook
 readonly START_TIMEOUT_TENTHS=50	# 5 s for the daemon to serve MNT/proc/meminfo
 readonly STOP_TIMEOUT_TENTHS=50		# 5 s for it to exit on SIGTERM
 
-skip() { echo "1..0 # SKIP $*"; echo "test-lxc-container: skipped: $*" >&2; exit 77; }
+# exit 77 = skipped; meson 1.0's TAP runner calls any non-zero status an ERROR, so under meson
+# (LXT_MESON=1) the "1..0 # SKIP" plan alone reports the skip
+skip() {
+	echo "1..0 # SKIP $*"
+	echo "test-lxc-container: skipped: $*" >&2
+	[[ ${LXT_MESON:-} == 1 ]] && exit 0
+	exit 77
+}
 bail() { echo "Bail out! $*"; exit 99; }
 diag() { sed 's/^/# /'; }
 

@@ -153,7 +153,11 @@ static int render_host(struct vfs_fs *fs, enum vfs_kind kind, const char *path, 
 	if (kind >= VFS_PROC_CPUINFO && kind <= VFS_PROC_UPTIME)
 		r = read_full_at(fs->env.proc_fd, strchr(path, '/') + 1, VFS_RENDER_MAX, &text, &len);
 	else {
-		fd = open_beneath(fs->sys_cpu_fd, path + strlen("sys/devices/system/cpu/"), O_RDONLY);
+		const char *rel = startswith(path, "sys/devices/system/cpu");
+
+		if (!rel)
+			return -ENOENT;
+		fd = open_beneath(fs->sys_cpu_fd, *rel == '/' ? rel + 1 : rel, O_RDONLY);
 		if (fd < 0)
 			return fd;
 		r = read_full_fd(fd, VFS_RENDER_MAX, &text, &len);

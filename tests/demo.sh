@@ -22,14 +22,13 @@
 # reason is printed), 2 on bad usage.
 set -uo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=lib/lxc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/lxc.sh"
+
 readonly MEM_LIMIT=$((256 * 1024 * 1024))
 readonly MEM_LIMIT_KB=$((MEM_LIMIT / 1024))
 readonly DEFAULT_MOUNT=/var/lib/lxcfs
-readonly CONFD_INCLUDE=/usr/share/lxc/config/common.conf.d/00-lxcfs.conf
-readonly INSTALLED_HOOK=/usr/share/lxcfs/lxc.mount.hook
 readonly COL=38			# width of each column: 38 + " | " + 38 fits 80 columns
-readonly START_TIMEOUT_TENTHS=50
-readonly STOP_TIMEOUT_TENTHS=50
 
 die() { echo "demo: $*" >&2; exit 1; }
 
@@ -44,69 +43,29 @@ LXCFS_BIN=$BUILD_DIR/lxcfs/lxcfs
 for tool in lxc-create lxc-start lxc-attach lxc-stop lxc-destroy lxc-wait busybox mountpoint; do
 	command -v "$tool" >/dev/null || die "$tool not found (apt-get install lxc busybox-static util-linux)"
 done
-for f in "$CONFD_INCLUDE" "$INSTALLED_HOOK"; do
+for f in "$LXCT_CONFD_INCLUDE" "$LXCT_INSTALLED_HOOK"; do
 	[[ -e $f ]] || die "$f is not installed: run 'meson install -C $BUILD_DIR' (or 'make demo')"
 done
 
-# LXC keys for the limits: v1 or v2 per controller (see tests/integration/test-lxc-container.sh).
-controller_version()
-{
-	local name hier _rest
-	while read -r name hier _rest; do
-		[[ $name == "$1" ]] || continue
-		[[ $hier != 0 ]] && { echo 1; return 0; }
-		grep -qw "$1" /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/unified/cgroup.controllers \
-			2>/dev/null && { echo 2; return 0; }
-	done </proc/cgroups
-	return 1
-}
-MEM_V=$(controller_version memory) || die "no memory cgroup controller"
-CPUSET_V=$(controller_version cpuset) || die "no cpuset cgroup controller"
-HOST_ONLINE=$(cat /sys/devices/system/cpu/online)
-CPU=${HOST_ONLINE##*[,-]}	# the host's last CPU
-if [[ $MEM_V == 1 ]]; then MEM_KEY="lxc.cgroup.memory.limit_in_bytes = $MEM_LIMIT"
-else MEM_KEY="lxc.cgroup2.memory.max = $MEM_LIMIT"; fi
-if [[ $CPUSET_V == 1 ]]; then CPU_KEY="lxc.cgroup.cpuset.cpus = $CPU"
-else CPU_KEY="lxc.cgroup2.cpuset.cpus = $CPU"; fi
+# LXC keys for the limits (LXCT_MEM_KEY, LXCT_CPU_KEY): v1 or v2 per controller.
+lxct_limit_keys "$MEM_LIMIT" || die "$LXCT_ERROR"
 
 # ---------------------------------------------------------------- state and cleanup
-NAME=lxkit-demo-$$
+LXCT_NAME=lxkit-demo-$$
 WORK=""
-LXCPATH=""
 MNT=""
 MNT_IS_TEMP=0
 MNT_DIR_CREATED=0
-DAEMON_PID=""
-CREATED=0
 
 # shellcheck disable=SC2317  # runs from the EXIT trap
 cleanup()
 {
-	local i d
 	trap - EXIT INT TERM HUP
-	if [[ $CREATED == 1 ]]; then
-		lxc-stop -P "$LXCPATH" -n "$NAME" -k >/dev/null 2>&1
-		lxc-destroy -P "$LXCPATH" -n "$NAME" >/dev/null 2>&1
-	fi
-	# LXC leaves empty lxc.monitor.NAME cgroups behind after a failed start.
-	while IFS= read -r -d '' d; do
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done < <(find /sys/fs/cgroup -maxdepth 6 -type d \
-		\( -name "lxc.monitor.$NAME" -o -name "lxc.payload.$NAME" \
-		   -o -name "lxc.monitor.$NAME-[0-9]*" -o -name "lxc.payload.$NAME-[0-9]*" \) \
-		-print0 -prune 2>/dev/null)
-	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		kill -TERM "$DAEMON_PID" 2>/dev/null
-		for ((i = 0; i < STOP_TIMEOUT_TENTHS; i++)); do
-			kill -0 "$DAEMON_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$DAEMON_PID" 2>/dev/null && kill -KILL "$DAEMON_PID" 2>/dev/null
-		wait "$DAEMON_PID" 2>/dev/null
-	fi
+	lxct_cleanup		# the container and its cgroups
+	lxct_stop_lxcfs
 	# The daemon unmounts on SIGTERM; this is for one that died or had to be killed.  MNT
 	# was not a mountpoint before we started it, so a fuse.lxcfs mount left there is ours.
-	if [[ -n $DAEMON_PID ]] && mountpoint -q "$MNT" 2>/dev/null &&
+	if [[ -n $LXCT_DAEMON_PID ]] && mountpoint -q "$MNT" 2>/dev/null &&
 		[[ $(findmnt -n -o FSTYPE --mountpoint "$MNT" | tail -n 1) == fuse.lxcfs ]]; then
 		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
 	fi
@@ -120,8 +79,8 @@ trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- lxcfs
 WORK=$(mktemp -d /tmp/lxkit-demo-$$-XXXX)
-LXCPATH=$WORK/lxc
-mkdir "$LXCPATH"
+LXCT_PATH=$WORK/lxc
+mkdir "$LXCT_PATH"
 if mountpoint -q "$DEFAULT_MOUNT" 2>/dev/null; then
 	MNT=$(mktemp -d /tmp/lxkit-demo-$$-mnt-XXXX)
 	MNT_IS_TEMP=1
@@ -131,56 +90,31 @@ else
 	[[ -d $MNT ]] || { mkdir -p "$MNT" && MNT_DIR_CREATED=1; }
 	WHY=""
 fi
-"$LXCFS_BIN" -f -p "$WORK/lxcfs.pid" "$MNT" >"$WORK/lxcfs.log" 2>&1 &
-DAEMON_PID=$!
-for ((i = 0; i < START_TIMEOUT_TENTHS; i++)); do
-	[[ -r $MNT/proc/meminfo ]] && mountpoint -q "$MNT" && break
-	kill -0 "$DAEMON_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if ! mountpoint -q "$MNT" || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+if ! lxct_start_lxcfs "$LXCFS_BIN" "$MNT" "$WORK"; then
 	cat "$WORK/lxcfs.log" >&2
 	die "lxcfs did not mount on $MNT"
 fi
 
 # ---------------------------------------------------------------- the container
-# -f replaces /etc/lxc/default.conf (its lxcbr0 bridge need not exist).  The busybox
-# template pulls in no common.conf, so the hook include is named explicitly.
-cat >"$WORK/create.conf" <<EOF
-lxc.net.0.type = empty
-lxc.apparmor.profile = unconfined
-$MEM_KEY
-$CPU_KEY
-lxc.include = $CONFD_INCLUDE
-EOF
-CREATED=1	# from here on, cleanup() destroys whatever lxc-create left
-lxc-create -P "$LXCPATH" -n "$NAME" -t busybox -f "$WORK/create.conf" >"$WORK/create.log" 2>&1 ||
+# The busybox template pulls in no common.conf, so the hook include is named explicitly.
+lxct_create_busybox "$WORK" "lxc.include = $LXCT_CONFD_INCLUDE" ||
 	{ cat "$WORK/create.log" >&2; die "lxc-create -t busybox failed"; }
-ROOTFS=$LXCPATH/$NAME/rootfs
 CT_FREE=(busybox free)
 CT_UPTIME=(busybox uptime)
-for tool in free uptime; do
-	if [[ -x /usr/bin/$tool && $(readlink -f /usr/bin/$tool) != */busybox ]]; then
-		mkdir -p "$ROOTFS/usr/local/bin"
-		cp /usr/bin/$tool "$ROOTFS/usr/local/bin/$tool"
-		if [[ $tool == free ]]; then CT_FREE=(/usr/local/bin/free); else CT_UPTIME=(/usr/local/bin/uptime); fi
-	fi
-done
+lxct_copy_procps free && CT_FREE=(/usr/local/bin/free)
+lxct_copy_procps uptime && CT_UPTIME=(/usr/local/bin/uptime)
 
-if [[ $MNT_IS_TEMP == 1 ]]; then
-	LXCFS_MOUNT=$MNT lxc-start -P "$LXCPATH" -n "$NAME" -o "$WORK/lxc.log"
-else
-	env -u LXCFS_MOUNT lxc-start -P "$LXCPATH" -n "$NAME" -o "$WORK/lxc.log"
-fi
-rc=$?
-if [[ $rc != 0 ]] || ! lxc-wait -P "$LXCPATH" -n "$NAME" -s RUNNING -t 10; then
+# a temporary mountpoint goes to the hook as LXCFS_MOUNT; for the default one it is unset
+HOOK_MNT=""
+[[ $MNT_IS_TEMP == 1 ]] && HOOK_MNT=$MNT
+if ! lxct_start "$WORK/lxc.log" "$HOOK_MNT"; then
 	tail -n 20 "$WORK/lxc.log" >&2
-	die "lxc-start $NAME failed"
+	die "lxc-start $LXCT_NAME failed"
 fi
 sleep 1	# let the container's uptime reach one second
 
 # ---------------------------------------------------------------- side by side
-ct() { lxc-attach -P "$LXCPATH" -n "$NAME" --clear-env -- "$@" 2>&1; }
+ct() { lxct_attach "$@" 2>&1; }
 
 # side TITLE HOST_TEXT CONTAINER_TEXT: "$ TITLE", then the two texts in two columns.
 side()
@@ -231,15 +165,15 @@ C_MEMINFO=$(ct head -n 5 /proc/meminfo)
 H_CPUS=$(grep -c ^processor /proc/cpuinfo)
 C_CPUS=$(ct grep -c ^processor /proc/cpuinfo)
 
-echo "lxkit lxcfs demo: busybox LXC container $NAME"
-echo "  limits: ${MEM_KEY#lxc.}, ${CPU_KEY#lxc.}"
+echo "lxkit lxcfs demo: busybox LXC container $LXCT_NAME"
+echo "  limits: ${LXCT_MEM_KEY#lxc.}, ${LXCT_CPU_KEY#lxc.}"
 if [[ $MNT_IS_TEMP == 1 ]]; then
 	echo "  $WHY, so lxcfs is mounted on"
 	echo "  $MNT and passed to the hook as LXCFS_MOUNT"
 else
 	echo "  lxcfs ($LXCFS_BIN) is mounted on $MNT"
 fi
-echo "  hooks: lxc.include = $CONFD_INCLUDE"
+echo "  hooks: lxc.include = $LXCT_CONFD_INCLUDE"
 echo
 printf "%-${COL}s | %s\n" "host ($(nproc --all) CPUs)" "container (256 MiB, 1 CPU)"
 printf '%s\n' "$(printf '%*s' $((2 * COL + 3)) '' | tr ' ' '=')"

@@ -25,13 +25,12 @@
 # directories and the container's leftover lxc.monitor.*/lxc.payload.* cgroups.
 set -uo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=../lib/lxc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lxc.sh"
+
 readonly MEM_LIMIT=$((256 * 1024 * 1024))
 readonly MEM_LIMIT_KB=$((MEM_LIMIT / 1024))
-readonly CONFD_INCLUDE=/usr/share/lxc/config/common.conf.d/00-lxcfs.conf
 readonly COMMON_CONF=/usr/share/lxc/config/common.conf
-readonly INSTALLED_HOOK=/usr/share/lxcfs/lxc.mount.hook
-readonly START_TIMEOUT_TENTHS=50	# 5 s for the daemon to serve MNT/proc/meminfo
-readonly STOP_TIMEOUT_TENTHS=50		# 5 s for it to exit on SIGTERM
 
 # exit 77 = skipped; meson 1.0's TAP runner calls any non-zero status an ERROR, so under meson
 # (LXT_MESON=1) the "1..0 # SKIP" plan alone reports the skip
@@ -52,85 +51,29 @@ for tool in lxc-create lxc-start lxc-attach lxc-stop lxc-destroy lxc-info lxc-wa
 done
 command -v busybox >/dev/null || skip "busybox not found (install busybox-static)"
 [[ -f /usr/share/lxc/templates/lxc-busybox ]] || skip "LXC busybox template missing"
-for f in "$CONFD_INCLUDE" "$INSTALLED_HOOK"; do
+for f in "$LXCT_CONFD_INCLUDE" "$LXCT_INSTALLED_HOOK"; do
 	[[ -e $f ]] || skip "$f is not installed: run 'meson install -C build' or 'make check'"
 done
 [[ -n ${LXCFS_BIN:-} ]] || bail "LXCFS_BIN is not set (the lxcfs binary to test)"
 [[ -x $LXCFS_BIN ]] || bail "LXCFS_BIN '$LXCFS_BIN' is not executable"
 LXCFS_BIN=$(realpath -- "$LXCFS_BIN")
 
-# Which LXC keys set the memory limit and the cpuset: per controller, lxc.cgroup.* when the
-# controller sits on a v1 hierarchy (column 2 of /proc/cgroups non-zero), lxc.cgroup2.*
-# when it is on the unified hierarchy (pure v2, or a hybrid host that moved it there).
-controller_version()
-{
-	local name hier _rest
-	while read -r name hier _rest; do
-		[[ $name == "$1" ]] || continue
-		[[ $hier != 0 ]] && { echo 1; return 0; }
-		grep -qw "$1" /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/unified/cgroup.controllers \
-			2>/dev/null && { echo 2; return 0; }
-	done </proc/cgroups
-	return 1
-}
-MEM_V=$(controller_version memory) || skip "no memory cgroup controller"
-CPUSET_V=$(controller_version cpuset) || skip "no cpuset cgroup controller"
-if [[ $MEM_V == 1 ]]; then
-	MEM_KEY="lxc.cgroup.memory.limit_in_bytes = $MEM_LIMIT"
-else
-	MEM_KEY="lxc.cgroup2.memory.max = $MEM_LIMIT"
-fi
-# The container's CPU: the host's last online CPU, so on a multi-CPU host the cpuinfo
-# renumbering is exercised too (CPU 1 shows up as processor 0).
-HOST_ONLINE=$(cat /sys/devices/system/cpu/online)
-CPU=${HOST_ONLINE##*[,-]}
-if [[ $CPUSET_V == 1 ]]; then
-	CPU_KEY="lxc.cgroup.cpuset.cpus = $CPU"
-else
-	CPU_KEY="lxc.cgroup2.cpuset.cpus = $CPU"
-fi
+# Which LXC keys set the memory limit and the cpuset (LXCT_MEM_KEY, LXCT_CPU_KEY): per
+# controller, lxc.cgroup.* on a v1 hierarchy, lxc.cgroup2.* on the unified one.  The CPU is
+# the host's last online one, so the cpuinfo renumbering is exercised too.
+lxct_limit_keys "$MEM_LIMIT" || skip "$LXCT_ERROR"
 
 # ---------------------------------------------------------------- state and cleanup
-NAME=lxkit-test-$$-c1
+LXCT_NAME=lxkit-test-$$-c1
 TMP=""
 MNT=""
-LXCPATH=""
-DAEMON_PID=""
-CREATED=0
-
-# rmdir the container's lxc.monitor.NAME / lxc.payload.NAME cgroups (and LXC's -N retries)
-# in every hierarchy, children first.  Only names built from NAME are touched.
-# shellcheck disable=SC2317  # called from cleanup(), a trap
-remove_cgroups()
-{
-	local d
-	while IFS= read -r -d '' d; do
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done < <(find /sys/fs/cgroup -maxdepth 6 -type d \
-		\( -name "lxc.monitor.$NAME" -o -name "lxc.payload.$NAME" \
-		   -o -name "lxc.monitor.$NAME-[0-9]*" -o -name "lxc.payload.$NAME-[0-9]*" \) \
-		-print0 -prune 2>/dev/null)
-}
 
 # shellcheck disable=SC2317  # runs from the EXIT trap
 cleanup()
 {
-	local i
 	trap - EXIT INT TERM HUP
-	if [[ $CREATED == 1 ]]; then
-		lxc-stop -P "$LXCPATH" -n "$NAME" -k >/dev/null 2>&1
-		lxc-destroy -P "$LXCPATH" -n "$NAME" >/dev/null 2>&1
-	fi
-	remove_cgroups
-	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		kill -TERM "$DAEMON_PID" 2>/dev/null
-		for ((i = 0; i < STOP_TIMEOUT_TENTHS; i++)); do
-			kill -0 "$DAEMON_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$DAEMON_PID" 2>/dev/null && kill -KILL "$DAEMON_PID" 2>/dev/null
-		wait "$DAEMON_PID" 2>/dev/null
-	fi
+	lxct_cleanup		# the container and its cgroups
+	lxct_stop_lxcfs
 	if [[ -n $MNT ]]; then
 		mountpoint -q "$MNT" && { fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"; }
 		rmdir "$MNT" 2>/dev/null
@@ -163,16 +106,10 @@ skip_rest()
 
 # ---------------------------------------------------------------- 1. our lxcfs on a temp dir
 TMP=$(mktemp -d /tmp/lxkit-test-$$-work-XXXX)
-LXCPATH=$TMP/lxc
-mkdir "$LXCPATH"
+LXCT_PATH=$TMP/lxc
+mkdir "$LXCT_PATH"
 MNT=$(mktemp -d /tmp/lxkit-test-$$-XXXX)
-"$LXCFS_BIN" -f -p "$TMP/lxcfs.pid" "$MNT" >"$TMP/lxcfs.log" 2>&1 &
-DAEMON_PID=$!
-for ((i = 0; i < START_TIMEOUT_TENTHS; i++)); do
-	[[ -r $MNT/proc/meminfo ]] && break
-	kill -0 "$DAEMON_PID" 2>/dev/null || break
-	sleep 0.1
-done
+lxct_start_lxcfs "$LXCFS_BIN" "$MNT" "$TMP"	# judged by the mountinfo check below
 MNT_DEV=$(awk -v m="$MNT" '$5 == m && $0 ~ / - fuse\.lxcfs / { print $3 }' /proc/self/mountinfo)
 if [[ -n $MNT_DEV && -r $MNT/proc/meminfo ]]; then
 	ok "lxcfs is mounted on $MNT (fuse.lxcfs, device $MNT_DEV)"
@@ -184,87 +121,51 @@ fi
 
 # Installed hook older than the one this build configured?  Say so: it is what LXC runs.
 BUILT_HOOK=$(dirname "$(dirname "$LXCFS_BIN")")/hooks/lxc.mount.hook
-if [[ -f $BUILT_HOOK ]] && ! cmp -s "$BUILT_HOOK" "$INSTALLED_HOOK"; then
-	echo "# note: $INSTALLED_HOOK differs from $BUILT_HOOK; run 'meson install' to test the new one"
+if [[ -f $BUILT_HOOK ]] && ! cmp -s "$BUILT_HOOK" "$LXCT_INSTALLED_HOOK"; then
+	echo "# note: $LXCT_INSTALLED_HOOK differs from $BUILT_HOOK; run 'meson install' to test the new one"
 fi
 
 # ---------------------------------------------------------------- 2. the container
-# -f replaces /etc/lxc/default.conf, which names a bridge (lxcbr0) that need not exist and
-# a generated AppArmor profile.
-cat >"$TMP/create.conf" <<EOF
-lxc.net.0.type = empty
-lxc.apparmor.profile = unconfined
-$MEM_KEY
-$CPU_KEY
-EOF
-CREATED=1	# from here on cleanup() destroys whatever lxc-create left
-lxc-create -P "$LXCPATH" -n "$NAME" -t busybox -f "$TMP/create.conf" >"$TMP/create.log" 2>&1
+lxct_create_busybox "$TMP"
 rc=$?
 if [[ $rc == 0 ]]; then
-	ok "lxc-create -t busybox $NAME ($MEM_KEY; $CPU_KEY)"
+	ok "lxc-create -t busybox $LXCT_NAME ($LXCT_MEM_KEY; $LXCT_CPU_KEY)"
 else
-	not_ok "lxc-create -t busybox $NAME" "exit status $rc" "0"
+	not_ok "lxc-create -t busybox $LXCT_NAME" "exit status $rc" "0"
 	diag <"$TMP/create.log"
 	skip_rest "no container"
 fi
-CONFIG=$LXCPATH/$NAME/config
-ROOTFS=$LXCPATH/$NAME/rootfs
 
 # Does the config already reach 00-lxcfs.conf through lxc.include (common.conf includes
-# common.conf.d/)?  Follow includes a few levels deep.  The busybox template writes none.
-# Prints the chain that reaches it.
-reaches_confd()
-{
-	local file=$1 depth=$2 inc sub
-	((depth > 4)) && return 1
-	while IFS= read -r inc; do
-		inc=${inc%/}
-		case "$inc" in
-		"$CONFD_INCLUDE" | "$(dirname "$CONFD_INCLUDE")")
-			echo "$file -> $inc"
-			return 0
-			;;
-		esac
-		if [[ -f $inc ]] && sub=$(reaches_confd "$inc" $((depth + 1))); then
-			echo "$file -> $sub"
-			return 0
-		fi
-	done < <(sed -n 's/^[[:space:]]*lxc\.include[[:space:]]*=[[:space:]]*//p' "$file" |
-		sed 's/[[:space:]]*$//')
-	return 1
-}
-if CHAIN=$(reaches_confd "$CONFIG" 0); then
+# common.conf.d/)?  The busybox template writes none.
+if CHAIN=$(lxct_include_chain "$LXCT_CONFIG"); then
 	ok "container config already includes the hook include ($CHAIN)"
 else
 	printf '\n# lxkit lxcfs hooks (the busybox template does not include %s)\nlxc.include = %s\n' \
-		"$COMMON_CONF" "$CONFD_INCLUDE" >>"$CONFIG"
-	if reaches_confd "$CONFIG" 0 >/dev/null; then
-		ok "container config includes $CONFD_INCLUDE (added: the template pulls in no common.conf)"
+		"$COMMON_CONF" "$LXCT_CONFD_INCLUDE" >>"$LXCT_CONFIG"
+	if lxct_include_chain "$LXCT_CONFIG" >/dev/null; then
+		ok "container config includes $LXCT_CONFD_INCLUDE (added: the template pulls in no common.conf)"
 	else
-		not_ok "container config includes $CONFD_INCLUDE" "no include" "lxc.include"
+		not_ok "container config includes $LXCT_CONFD_INCLUDE" "no include" "lxc.include"
 	fi
 fi
 
 # procps free for the container (see the header); without procps that test is skipped.
 HAVE_PROCPS_FREE=0
-if [[ -x /usr/bin/free && $(readlink -f /usr/bin/free) != */busybox ]]; then
-	mkdir -p "$ROOTFS/usr/local/bin" && cp /usr/bin/free "$ROOTFS/usr/local/bin/free" &&
-		HAVE_PROCPS_FREE=1
-fi
+lxct_copy_procps free && HAVE_PROCPS_FREE=1
 
 # ---------------------------------------------------------------- 3. start with our mount
 T0=$(date +%s.%N)
-if LXCFS_MOUNT=$MNT lxc-start -P "$LXCPATH" -n "$NAME" -l INFO -o "$TMP/lxc.log" &&
-	lxc-wait -P "$LXCPATH" -n "$NAME" -s RUNNING -t 10; then
-	ok "LXCFS_MOUNT=$MNT lxc-start $NAME: RUNNING"
+if lxct_start "$TMP/lxc.log" "$MNT" -l INFO; then
+	ok "LXCFS_MOUNT=$MNT lxc-start $LXCT_NAME: RUNNING"
 else
-	not_ok "LXCFS_MOUNT=$MNT lxc-start $NAME" "$(lxc-info -P "$LXCPATH" -n "$NAME" -sH 2>&1)" RUNNING
+	not_ok "LXCFS_MOUNT=$MNT lxc-start $LXCT_NAME" "$(lxc-info -P "$LXCT_PATH" -n "$LXCT_NAME" -sH 2>&1)" RUNNING
 	tail -n 30 "$TMP/lxc.log" | diag
 	skip_rest "container did not start"
 fi
 
 # in_ct CMD...: run CMD inside the container with a clean environment.
-in_ct() { lxc-attach -P "$LXCPATH" -n "$NAME" --clear-env -- "$@" 2>>"$TMP/attach.log"; }
+in_ct() { lxct_attach "$@" 2>>"$TMP/attach.log"; }
 
 # 5-6. The binds come from OUR mount: the hook read LXCFS_MOUNT from lxc-start's
 # environment.  The container's mountinfo shows the bound path inside the lxcfs tree and

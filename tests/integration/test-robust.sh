@@ -30,14 +30,21 @@ memtotal_in() {
 	lxt_in_cgroups "$cgs" "$@" cat "$MNT/proc/meminfo" 2>/dev/null | awk '$1 == "MemTotal:" { print $2 }'
 }
 
+# mem_cpuset NAME LIMIT_BYTES: memory cgroup NAME limited to LIMIT_BYTES and cpuset cgroup NAME
+# on CPU 1; sets PAIR_MEM and PAIR_SET, their paths relative to /sys/fs/cgroup (call it
+# directly, not in $(...), see lxt_mkcg)
+mem_cpuset() {
+	lxt_mkcg memory "$1"
+	PAIR_MEM=$CGREL
+	lxt_cgset memory "$1" memory.limit_in_bytes "$2"
+	lxt_mkcg cpuset "$1"
+	PAIR_SET=$CGREL
+	lxt_cgset cpuset "$1" cpuset.cpus 1
+}
+
 # a container-ish cgroup set used by several parts: memory 256M, cpuset 1
-lxt_mkcg memory box
-BOX_MEM=$CGREL
-lxt_cgset memory box memory.limit_in_bytes $((256 * MIB))
-lxt_mkcg cpuset box
-BOX_SET=$CGREL
-lxt_cgset cpuset box cpuset.cpus 1
-BOX="$BOX_MEM $BOX_SET"
+mem_cpuset box $((256 * MIB))
+BOX="$PAIR_MEM $PAIR_SET"
 
 FDS0=$(daemon_fds)
 THREADS0=$(daemon_threads)
@@ -86,12 +93,8 @@ lxt_is "$(cat "/proc/$DAEMON_PID/task/"*/children 2>/dev/null | tr -d ' \n')" ""
 lxt_diag "daemon fds besides /dev/fuse: $FDS0 at start, $(daemon_fds) after the killed readers ($(daemon_pidfds) pidfds); threads $THREADS0 -> $(daemon_threads)"
 
 # --- 2. a cgroup removed while a reader's files are open --------------------------------------
-lxt_mkcg memory gone
-GONE_MEM=$CGREL
-lxt_cgset memory gone memory.limit_in_bytes $((128 * MIB))
-lxt_mkcg cpuset gone
-GONE_SET=$CGREL
-lxt_cgset cpuset gone cpuset.cpus 1
+mem_cpuset gone $((128 * MIB))
+GONE_MEM=$PAIR_MEM GONE_SET=$PAIR_SET
 lxt_bg lxt_in_cgroups "$GONE_MEM $GONE_SET" "$LXT_PY" -c '
 import os, sys, time
 mnt, ready, go = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -300,21 +303,32 @@ while [ "$SECONDS" -lt "$DUR" ]; do
 done
 echo "reads=$n errors=$e" >"$OUT"
 '
+# signal_during_reads SIGNAL COUNT PAUSE DURATION OUT DESC: 4 readers in $BOX run READ8 for
+# DURATION s (results in $T/OUT.1 .. $T/OUT.4) while the daemon gets SIGNAL COUNT times, each
+# after PAUSE s; waits for the readers, then one assertion per reader that it read with no
+# errors, described by the printf format DESC (%s: the reader's number).
+signal_during_reads() {
+	local sig=$1 count=$2 pause=$3 dur=$4 out=$5 desc=$6 r i p
+
+	for r in 1 2 3 4; do
+		lxt_bg lxt_in_cgroups "$BOX" bash -c "$READ8" _ "$MNT" "$T/$out.$r" "$dur"
+	done
+	for ((i = 0; i < count; i++)); do
+		sleep "$pause"
+		kill -"$sig" "$DAEMON_PID"
+	done
+	for p in "${LXT_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	LXT_PIDS=()
+	for r in 1 2 3 4; do
+		# shellcheck disable=SC2059 # DESC is a format from this file
+		lxt_match "$(cat "$T/$out.$r" 2>/dev/null)" '^reads=[1-9][0-9]* errors=0$' "$(printf "$desc" "$r")"
+	done
+}
+
 reloads0=$(grep -c 'Reloaded' "$DAEMON_LOG")
-for r in 1 2 3 4; do
-	lxt_bg lxt_in_cgroups "$BOX" bash -c "$READ8" _ "$MNT" "$T/usr1.$r" 8
-done
-for i in 1 2 3 4 5 6; do
-	sleep 1
-	kill -USR1 "$DAEMON_PID"
-done
-for p in "${LXT_PIDS[@]}"; do
-	wait "$p" 2>/dev/null
-done
-LXT_PIDS=()
-for r in 1 2 3 4; do
-	lxt_match "$(cat "$T/usr1.$r" 2>/dev/null)" '^reads=[1-9][0-9]* errors=0$' "LX-20: reader $r: no errors during 6 SIGUSR1"
-done
+signal_during_reads USR1 6 1 8 usr1 "LX-20: reader %s: no errors during 6 SIGUSR1"
 lxt_true "LX-20: the same daemon PID is still running" lxt_alive "$DAEMON_PID"
 lxt_is "$(cat "$PIDFILE")" "$DAEMON_PID" "LX-20: pidfile still names it"
 reloads=$(($(grep -c 'Reloaded' "$DAEMON_LOG") - reloads0))
@@ -355,20 +369,7 @@ lxt_is "$(lxt_in_cgroups "$BOX" grep -c '^processor' "$MNT/proc/cpuinfo")" 1 "SI
 lxt_match "$(cat "$DAEMON_LOG")" 'Switched into virtualization mode' "SIGUSR2 again: logged 'Switched into virtualization mode'"
 
 # SIGUSR2 toggled while 4 readers run (ends in virtualization mode: 8 toggles)
-for r in 1 2 3 4; do
-	lxt_bg lxt_in_cgroups "$BOX" bash -c "$READ8" _ "$MNT" "$T/usr2.$r" 4
-done
-for i in 1 2 3 4 5 6 7 8; do
-	sleep 0.4
-	kill -USR2 "$DAEMON_PID"
-done
-for p in "${LXT_PIDS[@]}"; do
-	wait "$p" 2>/dev/null
-done
-LXT_PIDS=()
-for r in 1 2 3 4; do
-	lxt_match "$(cat "$T/usr2.$r" 2>/dev/null)" '^reads=[1-9][0-9]* errors=0$' "SIGUSR2 x8 during reads: reader $r has no errors"
-done
+signal_during_reads USR2 8 0.4 4 usr2 "SIGUSR2 x8 during reads: reader %s has no errors"
 lxt_is "$(memtotal_in "$BOX")" 262144 "SIGUSR2 x8: virtualized again (262144 kB)"
 
 lxt_true "daemon alive at the end (kill -0)" kill -0 "$DAEMON_PID"

@@ -4,25 +4,11 @@
  * cgroup keeps moving. Prints the number of cycles at the end. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
-static int parse_ulong(const char *s, unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
+#include "args.h"
 
 static double now(void)
 {
@@ -38,11 +24,8 @@ int main(int argc, char *argv[])
 	double end;
 	size_t size;
 
-	if (argc != 3 || parse_ulong(argv[1], &mib) < 0 || parse_ulong(argv[2], &seconds) < 0 ||
-	    mib == 0 || mib > (1ul << 20)) {
-		fprintf(stderr, "usage: %s SIZE_MIB SECONDS\n", argv[0]);
+	if (parse_mib_seconds(argc, argv, &mib, &seconds) < 0)
 		return 2;
-	}
 	size = (size_t) mib << 20;
 	end = now() + (double) seconds;
 	do {

@@ -190,6 +190,7 @@ if [[ ${CT_FREE[0]} == busybox || ${CT_UPTIME[0]} == busybox ]]; then
 else
 	echo "The container runs the host's procps free and uptime (copied into its rootfs);"
 	echo "busybox's own free and uptime read sysinfo(2), which lxcfs cannot change."
+	echo "The load average is still the host's: per-container loadavg (lxcfs -l) is not built yet."
 fi
 
 # ---------------------------------------------------------------- did it prove the point?

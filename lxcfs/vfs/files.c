@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "cpu.h"
+#include "fill.h"
 #include "fileio.h"
 #include "loaders.h"
 #include "log.h"
@@ -106,6 +107,27 @@ static int fill_uptime(struct vfs_fs *fs, struct reader *rd, struct strbuf *out)
 			     (uint64_t) sysconf(_SC_CLK_TCK), busy, out);
 }
 
+/* proc/slabinfo: the v1 memory cgroup's memory.kmem.slabinfo when it has content (recent
+ * kernels leave it empty), else the host's (spec 4.9). */
+static int fill_slabinfo(struct vfs_fs *fs, struct reader *rd, struct strbuf *out)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	const struct cg_hierarchy *h;
+	int r;
+
+	r = reader_cgroup(&fs->env, rd, "memory", &h, &path);
+	if (r < 0)
+		return r;
+	if (h->version != CG_V1 || streq(path, "/"))
+		return -ENOENT;
+	r = cg_read(h, path, "memory.kmem.slabinfo", &text);
+	if (r < 0)
+		return r;
+	if (!*text)
+		return -ENODATA;
+	return strbuf_appends(out, text);
+}
+
 static int fill_sys_cpu(struct vfs_fs *fs, struct reader *rd, enum vfs_kind kind,
 			const char *path, struct strbuf *out)
 {
@@ -150,7 +172,7 @@ static int render_host(struct vfs_fs *fs, enum vfs_kind kind, const char *path, 
 	int r, fd;
 
 	strbuf_reset(out);
-	if (kind >= VFS_PROC_CPUINFO && kind <= VFS_PROC_UPTIME)
+	if (vfs_kind_is_proc_file(kind))
 		r = read_full_at(fs->env.proc_fd, strchr(path, '/') + 1, VFS_RENDER_MAX, &text, &len);
 	else {
 		const char *rel = startswith(path, "sys/devices/system/cpu");
@@ -174,24 +196,12 @@ int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 	_cleanup_(reader_done) struct reader rd = {};
 	int r;
 
-	switch (kind) {
-	case VFS_PROC_MEMINFO:
-	case VFS_PROC_SWAPS:
-	case VFS_PROC_CPUINFO:
-	case VFS_PROC_STAT:
-	case VFS_PROC_UPTIME:
-	case VFS_SYS_CPU_ONLINE:
-	case VFS_SYS_CPU_OFFLINE:
-	case VFS_SYS_CPUN_ONLINE:
-		break;
-	case VFS_PROC_LOADAVG:		/* per-container load average: a later issue */
-	case VFS_PROC_DISKSTATS:	/* io.stat/blkio virtualization: a later issue */
-	case VFS_PROC_SLABINFO:
-	case VFS_SYS_HOST:
+	if (kind == VFS_SYS_HOST)
 		return render_host(fs, kind, path, out);
-	default:
+	if (!vfs_kind_is_proc_file(kind) && !vfs_kind_is_sys_cpu_view(kind))
 		return -EISDIR;
-	}
+	if (kind == VFS_PROC_LOADAVG && !fs->loadavg)
+		return render_host(fs, kind, path, out);	/* per-container only with -l */
 	if (!atomic_load(&fs->virtualize))
 		return render_host(fs, kind, path, out);
 
@@ -210,6 +220,18 @@ int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 			break;
 		case VFS_PROC_UPTIME:
 			r = fill_uptime(fs, &rd, out);
+			break;
+		case VFS_PROC_DISKSTATS:
+			r = fill_diskstats(fs, &rd, out);
+			break;
+		case VFS_PROC_LOADAVG:
+			r = fill_loadavg(fs, &rd, out);
+			break;
+		case VFS_PROC_SLABINFO:
+			r = fill_slabinfo(fs, &rd, out);
+			break;
+		case VFS_PROC_PRESSURE_CPU ... VFS_PROC_PRESSURE_MEMORY:
+			r = fill_pressure(fs, &rd, kind, out);
 			break;
 		default:
 			r = fill_sys_cpu(fs, &rd, kind, path, out);

@@ -31,6 +31,15 @@ static const struct {
 	{ "slabinfo", VFS_PROC_SLABINFO },
 };
 
+static const struct {
+	const char *name;
+	enum vfs_kind kind;
+} pressure_files[] = {
+	{ "cpu", VFS_PROC_PRESSURE_CPU },
+	{ "io", VFS_PROC_PRESSURE_IO },
+	{ "memory", VFS_PROC_PRESSURE_MEMORY },
+};
+
 int vfs_fs_init(struct vfs_fs *fs)
 {
 	_cleanup_free_ char *mountinfo = NULL;
@@ -96,6 +105,14 @@ enum vfs_kind vfs_classify(const char *path)
 		return VFS_DIR_ROOT;
 	if (streq(path, "proc"))
 		return VFS_DIR_PROC;
+	if (streq(path, "proc/pressure"))
+		return VFS_DIR_PROC_PRESSURE;
+	if ((rest = startswith(path, "proc/pressure/"))) {
+		for (size_t i = 0; i < ELEMENTSOF(pressure_files); i++)
+			if (streq(rest, pressure_files[i].name))
+				return pressure_files[i].kind;
+		return VFS_KIND_INVALID;
+	}
 	if ((rest = startswith(path, "proc/"))) {
 		for (size_t i = 0; i < ELEMENTSOF(proc_files); i++)
 			if (streq(rest, proc_files[i].name))
@@ -117,6 +134,10 @@ enum vfs_kind vfs_classify(const char *path)
 			return VFS_SYS_CPU_ONLINE;
 		if (streq(rest, "offline"))
 			return VFS_SYS_CPU_OFFLINE;
+		if (streq(rest, "present"))
+			return VFS_SYS_CPU_PRESENT;
+		if (streq(rest, "possible"))
+			return VFS_SYS_CPU_POSSIBLE;
 		if (slash && streq(slash, "/online") && is_cpu_dir_name(rest, (size_t) (slash - rest)))
 			return VFS_SYS_CPUN_ONLINE;
 		return VFS_SYS_HOST;
@@ -161,6 +182,7 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 		st.st_nlink = 2;
 		break;
 	case VFS_DIR_PROC:
+	case VFS_DIR_PROC_PRESSURE:
 		st.st_mode = S_IFDIR | 0555;
 		st.st_nlink = 2;
 		break;
@@ -171,7 +193,7 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 		st.st_mode = S_IFDIR | 0555;
 		st.st_nlink = 2;
 		break;
-	case VFS_PROC_CPUINFO ... VFS_PROC_UPTIME: {
+	case VFS_PROC_CPUINFO ... VFS_PROC_PRESSURE_MEMORY: {
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
 
@@ -181,9 +203,7 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 			st.st_size = (off_t) len;
 		break;
 	}
-	case VFS_SYS_CPU_ONLINE:
-	case VFS_SYS_CPU_OFFLINE:
-	case VFS_SYS_CPUN_ONLINE: {
+	case VFS_SYS_CPU_ONLINE ... VFS_SYS_CPUN_ONLINE: {
 		_cleanup_(strbuf_done) struct strbuf sb = STRBUF_INIT(VFS_RENDER_MAX);
 
 		r = host_lstat(fs, path, &host);
@@ -236,6 +256,13 @@ int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add
 			if (r < 0)
 				return r;
 		}
+		return add(userdata, "pressure", S_IFDIR);
+	case VFS_DIR_PROC_PRESSURE:
+		for (size_t i = 0; i < ELEMENTSOF(pressure_files); i++) {
+			r = add(userdata, pressure_files[i].name, S_IFREG);
+			if (r < 0)
+				return r;
+		}
 		return 0;
 	case VFS_DIR_SYS:
 		return add(userdata, "devices", S_IFDIR);
@@ -284,10 +311,9 @@ int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, uid_t ui
 
 	if (mask & W_OK)
 		return -EACCES;	/* read-only filesystem: nothing is writable for anyone */
-	if (kind == VFS_SYS_HOST || kind == VFS_SYS_CPU_ONLINE || kind == VFS_SYS_CPU_OFFLINE ||
-	    kind == VFS_SYS_CPUN_ONLINE) {
+	if (kind == VFS_SYS_HOST || vfs_kind_is_sys_cpu_view(kind))
 		r = host_lstat(fs, path, &st);
-	} else
+	else
 		r = vfs_getattr(fs, kind, path, 0, &st);
 	if (r < 0)
 		return r;

@@ -18,6 +18,7 @@
 enum vfs_kind {
 	VFS_DIR_ROOT,
 	VFS_DIR_PROC,
+	VFS_DIR_PROC_PRESSURE,	/* proc/pressure */
 	VFS_DIR_SYS,
 	VFS_DIR_SYS_DEVICES,
 	VFS_DIR_SYS_SYSTEM,
@@ -29,8 +30,13 @@ enum vfs_kind {
 	VFS_PROC_STAT,
 	VFS_PROC_SWAPS,
 	VFS_PROC_UPTIME,
+	VFS_PROC_PRESSURE_CPU,	/* proc/pressure/cpu */
+	VFS_PROC_PRESSURE_IO,
+	VFS_PROC_PRESSURE_MEMORY,
 	VFS_SYS_CPU_ONLINE,	/* sys/devices/system/cpu/online */
 	VFS_SYS_CPU_OFFLINE,	/* sys/devices/system/cpu/offline */
+	VFS_SYS_CPU_PRESENT,	/* sys/devices/system/cpu/present */
+	VFS_SYS_CPU_POSSIBLE,	/* sys/devices/system/cpu/possible */
 	VFS_SYS_CPUN_ONLINE,	/* sys/devices/system/cpu/cpuN/online */
 	VFS_SYS_HOST,		/* sys/devices/system/cpu and anything else below it: host sysfs */
 	VFS_KIND_MAX,
@@ -93,4 +99,16 @@ int vfs_readlink(struct vfs_fs *fs, enum vfs_kind kind, const char *path, char *
 static inline bool vfs_kind_is_dir_static(enum vfs_kind k)
 {
 	return k >= VFS_DIR_ROOT && k <= VFS_DIR_SYS_SYSTEM;
+}
+
+/* A file under proc/ whose host counterpart is /proc/<same relative path>. */
+static inline bool vfs_kind_is_proc_file(enum vfs_kind k)
+{
+	return k >= VFS_PROC_CPUINFO && k <= VFS_PROC_PRESSURE_MEMORY;
+}
+
+/* A per-reader file under sys/devices/system/cpu (its host counterpart has the same path). */
+static inline bool vfs_kind_is_sys_cpu_view(enum vfs_kind k)
+{
+	return k >= VFS_SYS_CPU_ONLINE && k <= VFS_SYS_CPUN_ONLINE;
 }

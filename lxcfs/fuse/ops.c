@@ -113,7 +113,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return (void) fuse_reply_err(req, -r);
 	e.ino = ino;
 	e.attr.st_ino = ino;
-	e.attr_timeout = e.entry_timeout = LXCFS_CACHE_TIMEOUT;
+	e.attr_timeout = e.entry_timeout = vfs_path_is_per_reader(path) ? 0 : LXCFS_CACHE_TIMEOUT;
 	if (fuse_reply_entry(req, &e) < 0)
 		inode_forget(&s->inodes, ino, 1);	/* interrupted: the kernel holds no reference */
 }
@@ -149,7 +149,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	st.st_ino = ino;
-	fuse_reply_attr(req, &st, LXCFS_CACHE_TIMEOUT);
+	fuse_reply_attr(req, &st, vfs_path_is_per_reader(path) ? 0 : LXCFS_CACHE_TIMEOUT);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -168,7 +168,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 	r = inode_get(&s->inodes, ino, &path, &kind);
 	if (r >= 0)
-		r = vfs_readlink(&s->fs, kind, path, &target);
+		r = vfs_readlink(&s->fs, kind, path, fuse_req_ctx(req)->pid, &target);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	fuse_reply_readlink(req, target);
@@ -247,7 +247,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* read-only nodes refuse writers at open, as a read-only file would */
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
 		return (void) fuse_reply_err(req, EACCES);
-	r = vfs_access(&s->fs, h->kind, h->path, ctx->uid, ctx->gid, R_OK);
+	r = vfs_access(&s->fs, h->kind, h->path, ctx->pid, ctx->uid, ctx->gid, R_OK);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	/* render now: small sequential reads then see one consistent snapshot */
@@ -336,14 +336,14 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	r = inode_get(&s->inodes, ino, &path, &kind);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
-	r = vfs_access(&s->fs, kind, path, ctx->uid, ctx->gid, R_OK);
+	r = vfs_access(&s->fs, kind, path, ctx->pid, ctx->uid, ctx->gid, R_OK);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return (void) fuse_reply_err(req, ENOMEM);
 	/* the listing is a snapshot taken at opendir, so offsets stay stable */
-	r = vfs_readdir(&s->fs, kind, path, dir_add, d);
+	r = vfs_readdir(&s->fs, kind, path, ctx->pid, dir_add, d);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	fi->fh = (uintptr_t) d;
@@ -389,7 +389,7 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 	r = inode_get(&s->inodes, ino, &path, &kind);
 	if (r >= 0)
-		r = vfs_access(&s->fs, kind, path, ctx->uid, ctx->gid, mask);
+		r = vfs_access(&s->fs, kind, path, ctx->pid, ctx->uid, ctx->gid, mask);
 	fuse_reply_err(req, r < 0 ? -r : 0);
 }
 

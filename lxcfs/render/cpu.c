@@ -37,6 +37,26 @@ void cpu_visible_set(const struct cpuset *cpuset, unsigned max_cpus, struct cpus
 		cpuset_add(ret, i);
 }
 
+int cpu_view_physical(const struct cpuset *cpuset, unsigned max_cpus, unsigned k, unsigned *ret)
+{
+	unsigned seen = 0;
+
+	if (max_cpus == 0) {
+		if (!cpuset_contains(cpuset, k))
+			return -ENOENT;
+		*ret = k;
+		return 0;
+	}
+	if (k >= max_cpus)
+		return -ENOENT;
+	for (unsigned c = 0; c < CPUSET_MAX; c++)
+		if (cpuset_contains(cpuset, c) && seen++ == k) {
+			*ret = c;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 /* "processor<ws>:<ws>N" -> N (x86, arm, ...) or s390's "processor N: ..."; false otherwise */
 static bool cpuinfo_processor_line(const char *l, unsigned *ret, bool *ret_s390)
 {

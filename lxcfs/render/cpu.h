@@ -22,6 +22,10 @@ unsigned cpuview_max_cpus(uint64_t quota_us, uint64_t period_us, unsigned cpuset
  * (@max_cpus > 0) the renumbered set 0..max_cpus-1. */
 void cpu_visible_set(const struct cpuset *cpuset, unsigned max_cpus, struct cpuset *ret);
 
+/* The physical CPU behind visible CPU @k: @k itself without a CFS cap, else the k-th CPU of
+ * @cpuset (the cap renumbers CPUs from 0). Returns 0, or -ENOENT when @k is not visible. */
+int cpu_view_physical(const struct cpuset *cpuset, unsigned max_cpus, unsigned k, unsigned *ret);
+
 /* /proc/cpuinfo: keeps the processor blocks of CPUs in @cpuset (at most @max_cpus when > 0)
  * and renumbers their "processor" lines 0..n-1; everything else in a kept block is the host's.
  * s390's "processor N:" lines are handled the same way. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Glue from a node kind to loader + renderer; no parsing or formatting here. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +47,26 @@ static int load_cpu_view(struct vfs_fs *fs, struct reader *rd, struct cpuset *re
 		max = cpuview_max_cpus(quota, period, cpuset_count(ret_set), fs->host_online_cpus);
 	}
 	*ret_max = max;
+	return 0;
+}
+
+int vfs_cpu_view(struct vfs_fs *fs, pid_t caller, struct cpuset *ret_cpuset, unsigned *ret_max)
+{
+	_cleanup_(reader_done) struct reader rd = {};
+	_cleanup_free_ char *online = NULL;
+	int r;
+
+	if (atomic_load(&fs->virtualize) && reader_resolve(&fs->env, caller, &rd) >= 0 &&
+	    load_cpu_view(fs, &rd, ret_cpuset, ret_max) >= 0)
+		return 0;
+	/* the reader cannot be resolved: the host's CPUs, as its files fall back to the host's */
+	r = read_full_at(fs->sys_cpu_fd, "online", 65536, &online, NULL);
+	if (r < 0)
+		return r;
+	r = cpuset_parse(online, ret_cpuset);
+	if (r < 0)
+		return r;
+	*ret_max = 0;
 	return 0;
 }
 
@@ -131,8 +152,7 @@ static int fill_slabinfo(struct vfs_fs *fs, struct reader *rd, struct strbuf *ou
 static int fill_sys_cpu(struct vfs_fs *fs, struct reader *rd, enum vfs_kind kind,
 			const char *path, struct strbuf *out)
 {
-	_cleanup_free_ char *present_text = NULL;
-	struct cpuset set, visible, present;
+	struct cpuset set, visible;
 	unsigned max;
 	int r;
 
@@ -142,15 +162,13 @@ static int fill_sys_cpu(struct vfs_fs *fs, struct reader *rd, enum vfs_kind kind
 	cpu_visible_set(&set, max, &visible);
 	switch (kind) {
 	case VFS_SYS_CPU_ONLINE:
+	case VFS_SYS_CPU_PRESENT:
+	case VFS_SYS_CPU_POSSIBLE:
+		/* the container's CPUs are all the CPUs it has: present and possible equal online,
+		 * so _SC_NPROCESSORS_CONF (glibc reads "possible") matches _SC_NPROCESSORS_ONLN */
 		return cpu_online_render(&visible, out);
 	case VFS_SYS_CPU_OFFLINE:
-		r = read_full_at(fs->sys_cpu_fd, "present", 65536, &present_text, NULL);
-		if (r < 0)
-			return r;
-		r = cpuset_parse(present_text, &present);
-		if (r < 0)
-			return r;
-		return cpu_offline_render(&present, &visible, out);
+		return cpu_offline_render(&visible, &visible, out);
 	default: {
 		const char *p = strrchr(path, '/');
 		unsigned long cpu;
@@ -164,10 +182,12 @@ static int fill_sys_cpu(struct vfs_fs *fs, struct reader *rd, enum vfs_kind kind
 	}
 }
 
-/* The host's own content of a node: /proc/<file> or the sysfs file. */
-static int render_host(struct vfs_fs *fs, enum vfs_kind kind, const char *path, struct strbuf *out)
+/* The host's own content of a node: /proc/<file> or the sysfs file behind @path for @caller. */
+static int render_host(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+		       struct strbuf *out)
 {
 	_cleanup_free_ char *text = NULL;
+	char rel[PATH_MAX];
 	size_t len;
 	int r, fd;
 
@@ -175,11 +195,10 @@ static int render_host(struct vfs_fs *fs, enum vfs_kind kind, const char *path, 
 	if (vfs_kind_is_proc_file(kind))
 		r = read_full_at(fs->env.proc_fd, strchr(path, '/') + 1, VFS_RENDER_MAX, &text, &len);
 	else {
-		const char *rel = startswith(path, "sys/devices/system/cpu");
-
-		if (!rel)
-			return -ENOENT;
-		fd = open_beneath(fs->sys_cpu_fd, *rel == '/' ? rel + 1 : rel, O_RDONLY);
+		r = vfs_sys_host_path(fs, path, caller, rel, sizeof(rel));
+		if (r < 0)
+			return r;
+		fd = open_beneath(fs->sys_cpu_fd, rel, O_RDONLY);
 		if (fd < 0)
 			return fd;
 		r = read_full_fd(fd, VFS_RENDER_MAX, &text, &len);
@@ -197,13 +216,13 @@ int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 	int r;
 
 	if (kind == VFS_SYS_HOST)
-		return render_host(fs, kind, path, out);
+		return render_host(fs, kind, path, caller, out);
 	if (!vfs_kind_is_proc_file(kind) && !vfs_kind_is_sys_cpu_view(kind))
 		return -EISDIR;
 	if (kind == VFS_PROC_LOADAVG && !fs->loadavg)
-		return render_host(fs, kind, path, out);	/* per-container only with -l */
+		return render_host(fs, kind, path, caller, out);	/* per-container only with -l */
 	if (!atomic_load(&fs->virtualize))
-		return render_host(fs, kind, path, out);
+		return render_host(fs, kind, path, caller, out);
 
 	r = reader_resolve(&fs->env, caller, &rd);
 	if (r >= 0) {
@@ -246,5 +265,5 @@ int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 	 * file is the honest answer. Counted, and logged at debug level only (one per read). */
 	atomic_fetch_add(&fs->fallbacks, 1);
 	log_debug_errno(r, "Serving host '%s' to pid %d: %m", path, (int) caller);
-	return render_host(fs, kind, path, out);
+	return render_host(fs, kind, path, caller, out);
 }

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
+#include "cpu.h"
 #include "cpuset.h"
 #include "vfs.h"
 
@@ -155,12 +157,48 @@ static const char *host_rel(const char *path)
 	return *rest == '/' ? rest + 1 : rest;
 }
 
-static int host_lstat(struct vfs_fs *fs, const char *path, struct stat *ret)
+bool vfs_path_is_per_reader(const char *path)
 {
-	const char *rel = host_rel(path);
+	return host_rel(path) != NULL;
+}
+
+int vfs_sys_host_path(struct vfs_fs *fs, const char *path, pid_t caller, char *buf, size_t size)
+{
+	const char *rel = host_rel(path), *end;
+	struct cpuset cpuset;
+	unsigned k, phys, max;
+	size_t n;
+	int r;
 
 	if (!rel)
 		return -ENOENT;
+	end = strchrnul(rel, '/');
+	n = (size_t) (end - rel);
+	if (!is_cpu_dir_name(rel, n)) {
+		r = snprintf(buf, size, "%s", rel);
+		return r < 0 || (size_t) r >= size ? -ENAMETOOLONG : 0;
+	}
+	if (n > 3 + 5)
+		return -ENOENT;		/* "cpu" + more digits than any CPU number */
+	k = (unsigned) strtoul(rel + 3, NULL, 10);
+	r = vfs_cpu_view(fs, caller, &cpuset, &max);
+	if (r < 0)
+		return r;
+	r = cpu_view_physical(&cpuset, max, k, &phys);
+	if (r < 0)
+		return r;
+	r = snprintf(buf, size, "cpu%u%s", phys, end);
+	return r < 0 || (size_t) r >= size ? -ENAMETOOLONG : 0;
+}
+
+static int host_lstat(struct vfs_fs *fs, const char *path, pid_t caller, struct stat *ret)
+{
+	char rel[PATH_MAX];
+	int r;
+
+	r = vfs_sys_host_path(fs, path, caller, rel, sizeof(rel));
+	if (r < 0)
+		return r;
 	if (fstatat(fs->sys_cpu_fd, rel, ret, AT_SYMLINK_NOFOLLOW | (*rel ? 0 : AT_EMPTY_PATH)) < 0)
 		return -errno;
 	return 0;
@@ -206,7 +244,7 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 	case VFS_SYS_CPU_ONLINE ... VFS_SYS_CPUN_ONLINE: {
 		_cleanup_(strbuf_done) struct strbuf sb = STRBUF_INIT(VFS_RENDER_MAX);
 
-		r = host_lstat(fs, path, &host);
+		r = host_lstat(fs, path, caller, &host);
 		if (r < 0)
 			return r;
 		st.st_mode = host.st_mode;
@@ -217,7 +255,7 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 		break;
 	}
 	case VFS_SYS_HOST:
-		r = host_lstat(fs, path, &host);
+		r = host_lstat(fs, path, caller, &host);
 		if (r < 0)
 			return r;
 		st.st_mode = host.st_mode;
@@ -233,11 +271,15 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 	return 0;
 }
 
-int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add_entry_t add,
-		void *userdata)
+int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+		vfs_add_entry_t add, void *userdata)
 {
 	_cleanup_closedir_ DIR *d = NULL;
+	struct cpuset cpuset, visible;
+	char rel[PATH_MAX];
+	bool cpu_dir;
 	struct dirent *de;
+	unsigned max;
 	int r, fd;
 
 	r = add(userdata, ".", S_IFDIR);
@@ -275,7 +317,28 @@ int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add
 	default:
 		return -ENOTDIR;
 	}
-	fd = open_beneath(fs->sys_cpu_fd, host_rel(path), O_RDONLY | O_DIRECTORY);
+	r = vfs_sys_host_path(fs, path, caller, rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	cpu_dir = !*rel;
+	if (cpu_dir) {
+		/* cpuN directories: only the caller's CPUs, under the names it sees */
+		r = vfs_cpu_view(fs, caller, &cpuset, &max);
+		if (r < 0)
+			return r;
+		cpu_visible_set(&cpuset, max, &visible);
+		for (unsigned c = 0; c < CPUSET_MAX; c++) {
+			char name[16];
+
+			if (!cpuset_contains(&visible, c))
+				continue;
+			(void) snprintf(name, sizeof(name), "cpu%u", c);
+			r = add(userdata, name, S_IFDIR);
+			if (r < 0)
+				return r;
+		}
+	}
+	fd = open_beneath(fs->sys_cpu_fd, rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
 	d = fdopendir(fd);
@@ -290,6 +353,8 @@ int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add
 		/* the host's own "." and ".." were listed above already */
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
+		if (cpu_dir && is_cpu_dir_name(de->d_name, strlen(de->d_name)))
+			continue;	/* listed above */
 		switch (de->d_type) {
 		case DT_DIR: type = S_IFDIR; break;
 		case DT_LNK: type = S_IFLNK; break;
@@ -302,8 +367,8 @@ int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add
 	return errno ? -errno : 0;
 }
 
-int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, uid_t uid, gid_t gid,
-	       int mask)
+int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller, uid_t uid,
+	       gid_t gid, int mask)
 {
 	struct stat st;
 	mode_t bits;
@@ -312,9 +377,9 @@ int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, uid_t ui
 	if (mask & W_OK)
 		return -EACCES;	/* read-only filesystem: nothing is writable for anyone */
 	if (kind == VFS_SYS_HOST || vfs_kind_is_sys_cpu_view(kind))
-		r = host_lstat(fs, path, &st);
+		r = host_lstat(fs, path, caller, &st);
 	else
-		r = vfs_getattr(fs, kind, path, 0, &st);
+		r = vfs_getattr(fs, kind, path, caller, &st);
 	if (r < 0)
 		return r;
 	if (mask == F_OK)
@@ -336,13 +401,19 @@ int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, uid_t ui
 	return 0;
 }
 
-int vfs_readlink(struct vfs_fs *fs, enum vfs_kind kind, const char *path, char **ret)
+int vfs_readlink(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+		 char **ret)
 {
-	char buf[4096];
-	const char *rel;
+	char buf[4096], rel[PATH_MAX];
 	ssize_t n;
+	int r;
 
-	if (kind != VFS_SYS_HOST || !(rel = host_rel(path)) || !*rel)
+	if (kind != VFS_SYS_HOST)
+		return -EINVAL;
+	r = vfs_sys_host_path(fs, path, caller, rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	if (!*rel)
 		return -EINVAL;
 	n = readlinkat(fs->sys_cpu_fd, rel, buf, sizeof(buf));
 	if (n < 0)

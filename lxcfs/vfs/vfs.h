@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cgroups.h"
+#include "cpuset.h"
 #include "nscache.h"
 #include "reader.h"
 #include "strbuf.h"
@@ -78,8 +79,8 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 /* Calls @add for each entry of directory @path ("." and ".." first, no duplicates).
  * @add returns 0 to go on or -errno to stop; vfs_readdir() returns that or its own -errno. */
 typedef int (*vfs_add_entry_t)(void *userdata, const char *name, mode_t type);
-int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, vfs_add_entry_t add,
-		void *userdata);
+int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+		vfs_add_entry_t add, void *userdata);
 
 /* Renders the content of file @path for @caller into @out. Views fall back to the host's
  * file when the reader or its cgroup cannot be resolved (logged at debug level, counted).
@@ -89,12 +90,27 @@ int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 
 /* Permission check for @mask (R_OK/W_OK/X_OK) by host credentials @uid/@gid against the node's
  * mode. Nothing is writable through lxcfs: W_OK always gives -EACCES. Returns 0 or -errno. */
-int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, uid_t uid, gid_t gid,
-	       int mask);
+int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller, uid_t uid,
+	       gid_t gid, int mask);
 
 /* Symlink target of a host sysfs node. Returns 0 and *ret (caller frees), -EINVAL for
  * non-symlinks, or -errno. */
-int vfs_readlink(struct vfs_fs *fs, enum vfs_kind kind, const char *path, char **ret);
+int vfs_readlink(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller,
+		 char **ret);
+
+/* The CPUs @caller's container has: its cpuset and, with --enable-cfs, *ret_max (the CFS cap,
+ * which renumbers visible CPUs from 0; 0 = no cap, physical numbers). A reader that cannot be
+ * resolved gets the host's online CPUs. Returns 0 or -errno. */
+int vfs_cpu_view(struct vfs_fs *fs, pid_t caller, struct cpuset *ret_cpuset, unsigned *ret_max);
+
+/* Host path, relative to /sys/devices/system/cpu, of node @path for @caller: "cpuK/..." names
+ * a visible CPU and maps to its physical CPU. Writes it to @buf ("" for the directory itself).
+ * Returns 0, -ENOENT for CPUs the caller does not have, -ENAMETOOLONG. */
+int vfs_sys_host_path(struct vfs_fs *fs, const char *path, pid_t caller, char *buf, size_t size);
+
+/* Under sys/devices/system/cpu: what exists depends on the reader, so the kernel must not
+ * cache entries or attributes of these nodes. */
+bool vfs_path_is_per_reader(const char *path);
 
 static inline bool vfs_kind_is_dir_static(enum vfs_kind k)
 {

@@ -21,7 +21,8 @@ lxt_listing() {
 	lxt_is "$(sort <<<"$names" | tr '\n' ' ')" "$(tr ' ' '\n' <<<"$2" | grep -v '^$' | sort | tr '\n' ' ')" "$3: entries"
 }
 lxt_listing "$MNT" ". .. proc sys" "listing of /"
-lxt_listing "$MNT/proc" ". .. $PROC_FILES" "listing of proc"
+lxt_listing "$MNT/proc" ". .. $PROC_FILES pressure" "listing of proc"
+lxt_listing "$MNT/proc/pressure" ". .. cpu io memory" "listing of proc/pressure"
 lxt_listing "$MNT/sys" ". .. devices" "listing of sys"
 lxt_listing "$MNT/sys/devices" ". .. system" "listing of sys/devices"
 lxt_listing "$MNT/sys/devices/system" ". .. cpu" "listing of sys/devices/system"
@@ -45,6 +46,7 @@ lxt_mode() {
 }
 lxt_mode "$MNT" directory 755
 lxt_mode "$MNT/proc" directory 555
+lxt_mode "$MNT/proc/pressure" directory 555
 for f in $PROC_FILES; do
 	lxt_mode "$MNT/proc/$f" "regular file" 444
 done

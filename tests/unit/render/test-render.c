@@ -312,6 +312,24 @@ START_TEST(sysfs_cpu_files)
 }
 END_TEST
 
+START_TEST(cpu_view_mapping)
+{
+	struct cpuset set;
+	unsigned p = 99;
+
+	ck_assert_int_eq(cpuset_parse("1,3-4", &set), 0);
+	ck_assert_int_eq(cpu_view_physical(&set, 0, 3, &p), 0);	/* no cap: names are physical */
+	ck_assert_uint_eq(p, 3);
+	ck_assert_int_eq(cpu_view_physical(&set, 0, 2, &p), -ENOENT);
+	ck_assert_int_eq(cpu_view_physical(&set, 2, 0, &p), 0);	/* cap 2: cpu0 -> 1, cpu1 -> 3 */
+	ck_assert_uint_eq(p, 1);
+	ck_assert_int_eq(cpu_view_physical(&set, 2, 1, &p), 0);
+	ck_assert_uint_eq(p, 3);
+	ck_assert_int_eq(cpu_view_physical(&set, 2, 2, &p), -ENOENT);
+	ck_assert_uint_eq(p, 3);	/* untouched on error */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -325,6 +343,7 @@ int main(void)
 	tcase_add_loop_test(tc, uptime_table, 0, sizeof(uptime_cases) / sizeof(uptime_cases[0]));
 	tcase_add_loop_test(tc, cfs_table, 0, sizeof(cfs_cases) / sizeof(cfs_cases[0]));
 	tcase_add_test(tc, sysfs_cpu_files);
+	tcase_add_test(tc, cpu_view_mapping);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -196,6 +196,31 @@ snapshot q2 "$Q_CPU $Q_ACCT"
 lxt_is "$(grep -c '^processor' "$T/q2.cpuinfo") $(cat "$T/q2.online") $(stat_cpus "$T/q2.stat")" \
 	"1 0 cpu0" "cfs: quota in the cpu cgroup applies whatever the cpuset path (1 / 0 / cpu0)"
 
+# LX-08: visible CPUs = ceil(quota/period), capped by the host's CPUs and the cpuset; cpuinfo,
+# online and stat always agree (cpuset 0-1, period 100000)
+for q in 150000:2:0-1 200000:2:0-1 50000:1:0 10000:1:0; do
+	IFS=: read -r quota want_n want_online <<<"$q"
+	lxt_cgset cpu q cpu.cfs_quota_us "$quota"
+	snapshot "q$quota" "$Q_CPU $Q_ACCT $Q_SET"
+	lxt_is "$(grep -c '^processor' "$T/q$quota.cpuinfo") $(cat "$T/q$quota.online") $(stat_cpus "$T/q$quota.stat" | wc -w) $(cat "$T/q$quota.conf")" \
+		"$want_n $want_online $want_n $want_n" "LX-08: quota $quota/100000 -> $want_n CPUs (cpuinfo, online, stat lines, _NPROCESSORS_CONF)"
+done
+lxt_cgset cpuset q cpuset.cpus 1
+lxt_cgset cpu q cpu.cfs_quota_us 200000
+snapshot q1cpu "$Q_CPU $Q_ACCT $Q_SET"
+lxt_is "$(grep -c '^processor' "$T/q1cpu.cpuinfo") $(cat "$T/q1cpu.online") $(stat_cpus "$T/q1cpu.stat")" \
+	"1 0 cpu0" "LX-08: cpuset 1 with quota 200000 -> 1 CPU (1 / 0 / cpu0)"
+# LX-09: quota 0.5 CPU on the cpu cgroup while the reader's cpuset cgroup is the root
+lxt_cgset cpu q cpu.cfs_quota_us 50000
+snapshot q9 "$Q_CPU $Q_ACCT"
+lxt_is "$(grep -c '^processor' "$T/q9.cpuinfo") $(cat "$T/q9.online") $(stat_cpus "$T/q9.stat" | wc -w)" \
+	"1 0 1" "LX-09: the cpu cgroup's quota applies although the cpuset path differs (1 0 1)"
+# the quota is the smallest over the ancestors: a child without a quota under q
+lxt_mkcg cpu q/child
+QC=$CGREL
+snapshot qchild "$QC $Q_ACCT $Q_SET"
+lxt_is "$(grep -c '^processor' "$T/qchild.cpuinfo")" 1 "cfs: a child cgroup without a quota inherits its parent's 0.5 CPU"
+
 # LX-11 as reported (CPU view on, quota -1, cpuset 1): same guarantees, CPU renumbered to cpu0
 lxt_mkcg cpu q11
 Q11=$CGREL

@@ -128,6 +128,15 @@ START_TEST(meminfo_values)
 
 	strbuf_reset(&out);
 	strbuf_reset(&sw);
+	in.swap_wanted = false;		/* -u / --disable-swap: no swap at all, even with host swap */
+	ck_assert_int_eq(meminfo_render(&in, &out), 0);
+	ck_assert_uint_eq(field(out.buf, "SwapTotal"), 0);
+	ck_assert_uint_eq(field(out.buf, "SwapFree"), 0);
+	ck_assert_int_eq(swaps_render(&in, &sw), 0);
+	ck_assert_str_eq(sw.buf, "Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n");
+
+	strbuf_reset(&out);
+	strbuf_reset(&sw);
 	load_meminfo_fixture("meminfo/v1-swappiness-0-no-host-swap", &in, &host4);	/* LX-04 */
 	ck_assert_int_eq(meminfo_render(&in, &out), 0);
 	ck_assert_uint_eq(field(out.buf, "SwapTotal"), 0);

@@ -86,7 +86,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- TAP helpers
-readonly PLAN=14
+readonly PLAN=16
 N=0
 echo "1..$PLAN"
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
@@ -153,6 +153,9 @@ fi
 # procps free for the container (see the header); without procps that test is skipped.
 HAVE_PROCPS_FREE=0
 lxct_copy_procps free && HAVE_PROCPS_FREE=1
+# glibc's getconf (libc-bin) for _NPROCESSORS_CONF/_ONLN, read from the sysfs cpu tree
+HAVE_GETCONF=0
+lxct_copy_procps getconf && HAVE_GETCONF=1
 
 # ---------------------------------------------------------------- 3. start with our mount
 T0=$(date +%s.%N)
@@ -190,6 +193,15 @@ check "grep -c ^processor /proc/cpuinfo" "$(in_ct grep -c ^processor /proc/cpuin
 
 # 9. busybox nproc (the affinity mask, which the cpuset sets)
 check "nproc (busybox)" "$(in_ct nproc)" 1
+
+# 9b. glibc: _NPROCESSORS_CONF reads sys/devices/system/cpu/possible, _ONLN reads online
+if [[ $HAVE_GETCONF == 1 ]]; then
+	check "getconf _NPROCESSORS_CONF (glibc)" "$(in_ct /usr/local/bin/getconf _NPROCESSORS_CONF)" 1
+	check "getconf _NPROCESSORS_ONLN (glibc)" "$(in_ct /usr/local/bin/getconf _NPROCESSORS_ONLN)" 1
+else
+	ok "getconf _NPROCESSORS_CONF # SKIP no glibc getconf on the host to copy in"
+	ok "getconf _NPROCESSORS_ONLN # SKIP no glibc getconf on the host to copy in"
+fi
 
 # 10. /sys/devices/system/cpu/online lists exactly one CPU
 ONLINE=$(in_ct cat /sys/devices/system/cpu/online)

@@ -148,7 +148,7 @@ lxct_include_chain()
 	return 1
 }
 
-# lxct_copy_procps TOOL: copies the host's procps /usr/bin/TOOL (free, uptime) to
+# lxct_copy_procps TOOL: copies the host's /usr/bin/TOOL (procps free, uptime; glibc getconf) to
 # /usr/local/bin/TOOL in LXCT_ROOTFS (the busybox template bind-mounts the host's /lib and
 # /usr/lib, so it finds its libraries).  Returns 0 when copied, 1 when the host has no procps
 # TOOL (missing, or a link to busybox) or the copy failed.

@@ -138,13 +138,26 @@ static uint64_t ns_to_ticks(uint64_t ns, uint64_t clk_tck)
 	return (uint64_t) ((unsigned __int128) ns * clk_tck / 1000000000u);
 }
 
+/* The k-th of @m shares of @total ticks: ceil((total - k) / m), so the shares add up to @total
+ * and each one only grows as @total grows (counters stay monotonic). */
+static uint64_t share(uint64_t total, unsigned m, unsigned k)
+{
+	return total > k ? (total - k + m - 1) / m : 0;
+}
+
 int stat_render(const struct stat_inputs *in, struct strbuf *out)
 {
 	_cleanup_(strbuf_done) struct strbuf cpus = STRBUF_INIT(out->cap);
-	uint64_t sum[PROCSTAT_FIELDS] = {};
+	uint64_t sum[PROCSTAT_FIELDS] = {}, total_user = 0, total_sys = 0;
+	unsigned emitted = 0, n_cpuset = cpuset_count(in->cpuset);
 	const char *rest = NULL;
-	unsigned emitted = 0;
 	int r;
+
+	for (size_t c = 0; in->usage && c < in->n_usage; c++)
+		if (cpuset_contains(in->cpuset, (unsigned) c)) {
+			total_user += ns_to_ticks(in->usage[c].user_ns, in->clk_tck);
+			total_sys += ns_to_ticks(in->usage[c].system_ns, in->clk_tck);
+		}
 
 	for (const char *l = in->host_stat; l && *l; l = next_line(l)) {
 		uint64_t f[PROCSTAT_FIELDS];
@@ -176,6 +189,12 @@ int stat_render(const struct stat_inputs *in, struct strbuf *out)
 					busy_host += f[i];
 			/* time the CPU was busy for other cgroups is idle time for this one */
 			f[3] = add_sat(f[3], sub_sat(busy_host, busy_cg));
+			if (in->max_cpus && n_cpuset > in->max_cpus) {
+				/* CFS view with fewer CPUs than the cpuset: the cgroup's time on all
+				 * its CPUs is dealt out over the visible ones, so none is lost */
+				user = share(total_user, in->max_cpus, emitted);
+				sys = share(total_sys, in->max_cpus, emitted);
+			}
 			f[0] = user;
 			f[2] = sys;
 			f[1] = f[4] = f[5] = f[6] = f[7] = f[8] = f[9] = 0;

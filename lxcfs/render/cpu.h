@@ -44,7 +44,9 @@ struct stat_inputs {
 /* /proc/stat: one "cpuN" line per host CPU in the cpuset (at most max_cpus, renumbered when
  * capped), with user/system from the cgroup's cpuacct usage and idle = host idle + the time
  * other cgroups kept the CPU busy; an aggregate "cpu  " line of their sums first; all other
- * host lines (intr, ctxt, btime, processes, ...) copied. Values in USER_HZ ticks.
+ * host lines (intr, ctxt, btime, processes, ...) copied. Values in USER_HZ ticks. When the CFS
+ * cap hides some of the cpuset's CPUs, the cgroup's user and system time on all of them is
+ * shared out over the visible CPUs (each share monotonic), so the view loses no CPU time.
  * Returns 0, -EBADMSG on a malformed host cpu line, or a strbuf error. */
 int stat_render(const struct stat_inputs *in, struct strbuf *out);
 

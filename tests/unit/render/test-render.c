@@ -250,6 +250,15 @@ START_TEST(stat_idle_accounting)
 	ck_assert_int_eq(stat_render(&in, &st), 0);
 	ck_assert_str_eq(st.buf, "cpu  500 0 200 1000 10 0 0 0 0 0\n"
 				 "cpu1 500 0 200 1000 10 0 0 0 0 0\nintr 5\nctxt 9\n");
+	/* CFS view of 1 CPU over cpuset 0-1: the time on the hidden cpu1 is not lost */
+	strbuf_reset(&st);
+	ck_assert_int_eq(cpuset_parse("0-1", &set), 0);
+	in.usage = u;
+	in.max_cpus = 1;
+	ck_assert_int_eq(stat_render(&in, &st), 0);
+	ck_assert_str_eq(st.buf, "cpu  300 0 100 4 0 0 0 0 0 0\n"
+				 "cpu0 300 0 100 4 0 0 0 0 0 0\nintr 5\nctxt 9\n");
+	in.max_cpus = 0;
 	strbuf_reset(&st);
 	in.host_stat = "cpu  1\ncpu0 x\n";
 	ck_assert_int_eq(stat_render(&in, &st), -EBADMSG);

@@ -95,6 +95,8 @@ int meminfo_render(const struct meminfo_inputs *in, struct strbuf *out)
 		{ "Slab", KB(st->slab) },
 		{ "SReclaimable", KB(st->slab_reclaimable) },
 		{ "SUnreclaim", KB(st->slab_unreclaimable) },
+		/* the cgroup's reclaimable kernel memory it can see is its reclaimable slab */
+		{ "KReclaimable", KB(st->slab_reclaimable) },
 		{ "AnonHugePages", KB(st->rss_huge) },
 		{ "ShmemHugePages", 0 },
 		{ "ShmemPmdMapped", 0 },

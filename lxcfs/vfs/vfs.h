@@ -46,6 +46,8 @@ enum vfs_kind {
 
 #define VFS_RENDER_MAX (16u << 20)	/* bytes one rendered file may hold */
 
+struct loadavg_store;
+
 /* The filesystem's long-lived state (FUSE userdata). Written in main() before the session
  * starts, except the atomics and the nscache (which has its own lock). */
 struct vfs_fs {
@@ -58,6 +60,8 @@ struct vfs_fs {
 	bool swap_disabled;		/* -u */
 	bool cfs;			/* --enable-cfs */
 	bool loadavg;			/* -l */
+	struct loadavg_store *loadavg_store;	/* -l: per-container load averages (locks itself);
+					 * set before the session loop, NULL otherwise */
 	atomic_bool virtualize;		/* toggled by SIGUSR2 */
 	atomic_uint_fast64_t fallbacks;	/* views served as the host's file */
 };
@@ -65,6 +69,13 @@ struct vfs_fs {
 /* Sets up @fs: cgroup layout, /proc and sysfs fds, caches. Returns 0 or -errno. */
 int vfs_fs_init(struct vfs_fs *fs);
 void vfs_fs_done(struct vfs_fs *fs);
+
+/* -l: creates fs->loadavg_store and starts its sampler thread (a round every 5 s, signals
+ * blocked). Call after vfs_fs_init() and before the session loop. Returns 0 or -errno. */
+int vfs_loadavg_start(struct vfs_fs *fs);
+/* Stops and joins the sampler (well under a second) and frees the store; no-op without one.
+ * Call once no request is being served any more. */
+void vfs_loadavg_stop(struct vfs_fs *fs);
 
 /* Kind of the node at @path, relative to the mountpoint without a leading '/' ("" = root,
  * "proc/meminfo", "sys/devices/system/cpu/cpu1/online"). VFS_KIND_INVALID when no such node

@@ -86,7 +86,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- TAP helpers
-readonly PLAN=16
+readonly PLAN=19
 N=0
 echo "1..$PLAN"
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
@@ -156,6 +156,9 @@ lxct_copy_procps free && HAVE_PROCPS_FREE=1
 # glibc's getconf (libc-bin) for _NPROCESSORS_CONF/_ONLN, read from the sysfs cpu tree
 HAVE_GETCONF=0
 lxct_copy_procps getconf && HAVE_GETCONF=1
+# coreutils dd for O_DIRECT writes (busybox dd has no oflag=direct)
+HAVE_DD=0
+lxct_copy_procps dd && HAVE_DD=1
 
 # ---------------------------------------------------------------- 3. start with our mount
 T0=$(date +%s.%N)
@@ -254,6 +257,65 @@ if [[ $BB_TOTAL == "$MEM_LIMIT_KB" ]]; then
 	echo "ok $((N += 1)) - busybox free Mem total # TODO totalram comes from sysinfo(2)"
 else
 	echo "not ok $((N += 1)) - busybox free Mem total # TODO totalram comes from sysinfo(2), not /proc/meminfo (got $BB_TOTAL, want $MEM_LIMIT_KB)"
+fi
+
+# 15-17. proc/diskstats: 50 MiB written with O_DIRECT inside the container raise its own write
+# sectors on the rootfs disk by about 102400, while another cgroup's view does not move.
+# blk-throttle keeps per-cgroup counters for a disk only once a throttle rule was written for
+# it: "MAJ:MIN 0" (no limit) in the container's blkio cgroup sets that up (until reboot; no IO
+# is ever limited), as tests/integration/test-diskstats.sh explains.
+diskstats_writes() {	# TEXT DISK -> sectors written (field 10), empty when no line
+	awk -v d="$2" '$3 == d { print $10 }' <<<"$1"
+}
+DEVT=$(stat -c '%Hd:%Ld' "$LXCT_ROOTFS")
+if [[ -e /sys/dev/block/$DEVT/partition ]]; then read -r DEVT <"/sys/dev/block/$DEVT/../dev"; fi
+DISK=$(basename "$(readlink -f "/sys/dev/block/$DEVT" 2>/dev/null)")
+CT_BLKIO=/sys/fs/cgroup/blkio/lxc.payload.$LXCT_NAME
+OTHER_CG=/sys/fs/cgroup/blkio/lxkit-test-$$-other
+if [[ $HAVE_DD != 1 ]]; then
+	for d in "grows by ~102400 sectors" "another cgroup's view" "proc/pressure/memory"; do
+		ok "diskstats: $d # SKIP no coreutils dd on the host to copy in"
+	done
+elif [[ ! -e /sys/dev/block/$DEVT || ! -w $CT_BLKIO/blkio.throttle.write_bps_device ]] ||
+	! echo "$DEVT 0" >"$CT_BLKIO/blkio.throttle.write_bps_device" 2>/dev/null; then
+	for d in "grows by ~102400 sectors" "another cgroup's view" "proc/pressure/memory"; do
+		ok "diskstats: $d # SKIP rootfs not on a block device, or no v1 blk-throttle here"
+	done
+else
+	mkdir -p "$OTHER_CG"
+	other_view() {	# a reader in another blkio cgroup, in its own pid namespace
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec unshare --pid --fork cat "$2/proc/diskstats"' \
+			_ "$OTHER_CG" "$MNT"
+	}
+	OTHER0=$(diskstats_writes "$(other_view)" "$DISK")
+	W0=$(diskstats_writes "$(in_ct cat /proc/diskstats)" "$DISK")
+	in_ct /usr/local/bin/dd if=/dev/zero of=/lxkit-dd bs=1M count=50 oflag=direct 2>/dev/null
+	W1=$(diskstats_writes "$(in_ct cat /proc/diskstats)" "$DISK")
+	OTHER1=$(diskstats_writes "$(other_view)" "$DISK")
+	in_ct rm -f /lxkit-dd
+	DELTA=$(( ${W1:-0} - ${W0:-0} ))
+	if ((DELTA >= 92160 && DELTA <= 112640)); then
+		ok "diskstats: the container's $DISK write sectors grew by $DELTA (~102400 for 50 MiB)"
+	else
+		not_ok "diskstats: container write sectors grow by ~102400 for 50 MiB O_DIRECT" \
+			"${W0:-none} -> ${W1:-none}" "+102400 +-10%"
+	fi
+	check "diskstats: another cgroup's view of $DISK did not move" "${OTHER1:-none}" "${OTHER0:-none}"
+	rmdir "$OTHER_CG" 2>/dev/null
+	# proc/pressure/memory is the container cgroup's own PSI file (same format, same totals)
+	CT_PSI=/sys/fs/cgroup/unified/lxc.payload.$LXCT_NAME/memory.pressure
+	if [[ -r $CT_PSI ]]; then
+		IN=$(in_ct cat /proc/pressure/memory | head -1)
+		OUT=$(head -1 "$CT_PSI")
+		if [[ $IN =~ ^some\ avg10=[0-9.]+\ avg60=[0-9.]+\ avg300=[0-9.]+\ total=[0-9]+$ &&
+			${IN% total=*} == "${OUT% total=*}" ]]; then
+			ok "proc/pressure/memory inside is the container cgroup's ($IN)"
+		else
+			not_ok "proc/pressure/memory inside is the container cgroup's" "'$IN'" "'$OUT'"
+		fi
+	else
+		ok "proc/pressure/memory # SKIP no cgroup2 memory.pressure for the container"
+	fi
 fi
 
 [[ -s $TMP/attach.log ]] && { echo "# lxc-attach stderr:"; diag <"$TMP/attach.log"; }

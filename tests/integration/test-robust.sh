@@ -13,7 +13,8 @@ HOST_TOTAL=$(lxt_host_memtotal)
 STRESS_SECONDS=${LXT_STRESS_SECONDS:-60}
 FILES=(proc/meminfo proc/swaps proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/diskstats
 	proc/slabinfo sys/devices/system/cpu/online sys/devices/system/cpu/offline
-	sys/devices/system/cpu/cpu1/online sys/devices/system/cpu/present)
+	sys/devices/system/cpu/cpu0/topology/core_id sys/devices/system/cpu/present
+	sys/devices/system/cpu/possible proc/pressure/cpu proc/pressure/memory)
 
 # as in LX-17 and LX-20: CPU view and load average on, so their caches are exercised too
 lxt_start_daemon --enable-cfs -l || lxt_bail "daemon did not start"

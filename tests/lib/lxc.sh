@@ -65,14 +65,15 @@ lxct_limit_keys()
 	fi
 }
 
-# lxct_start_lxcfs LXCFS_BIN MNT DIR: starts LXCFS_BIN in the foreground mode in the background
+# lxct_start_lxcfs LXCFS_BIN MNT DIR [OPTION...]: starts LXCFS_BIN (with the extra OPTIONs, e.g. -l)
+# in the foreground mode in the background
 # on MNT (pidfile DIR/lxcfs.pid, output in DIR/lxcfs.log), sets LXCT_DAEMON_PID and waits up to
 # 5 s for MNT to be a mountpoint serving proc/meminfo.  Returns 0 when MNT is a mountpoint and
 # the daemon still runs, 1 otherwise.  Call it in the main shell, not in $(...).
 lxct_start_lxcfs()
 {
 	local i
-	"$1" -f -p "$3/lxcfs.pid" "$2" >"$3/lxcfs.log" 2>&1 &
+	"$1" -f "${@:4}" -p "$3/lxcfs.pid" "$2" >"$3/lxcfs.log" 2>&1 &
 	LXCT_DAEMON_PID=$!
 	for ((i = 0; i < LXCT_START_TIMEOUT_TENTHS; i++)); do
 		[[ -r $2/proc/meminfo ]] && mountpoint -q "$2" && break

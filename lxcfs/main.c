@@ -48,7 +48,8 @@ static void usage(void)
 		"  -u, --disable-swap   show no swap in meminfo and swaps\n"
 		"  -v, --version        print the version\n"
 		"  --enable-cfs         CPU count from the CFS quota/period (cpuinfo, stat, online)\n"
-		"  --enable-pidfd       accepted for compatibility (pidfds are always used)\n",
+		"  --enable-pidfd       accepted for compatibility (pidfds are always used)\n"
+		"  --enable-psi-poll    accepted for compatibility (PSI triggers and poll always work)\n",
 		LXCFS_DEFAULT_PIDFILE);
 }
 
@@ -56,7 +57,7 @@ static void usage(void)
  * (usage printed), -ENOTRECOVERABLE for --help (exit 1 like LXCFS). */
 static int parse_argv(int argc, char *argv[])
 {
-	enum { ARG_ENABLE_CFS = 0x100, ARG_ENABLE_PIDFD };
+	enum { ARG_ENABLE_CFS = 0x100, ARG_ENABLE_PIDFD, ARG_ENABLE_PSI_POLL };
 	static const struct option options[] = {
 		{ "debug", no_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -67,6 +68,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'v' },
 		{ "enable-cfs", no_argument, NULL, ARG_ENABLE_CFS },
 		{ "enable-pidfd", no_argument, NULL, ARG_ENABLE_PIDFD },
+		{ "enable-psi-poll", no_argument, NULL, ARG_ENABLE_PSI_POLL },
 		{}
 	};
 	int c;
@@ -108,6 +110,7 @@ static int parse_argv(int argc, char *argv[])
 			arg_cfs = true;
 			break;
 		case ARG_ENABLE_PIDFD:
+		case ARG_ENABLE_PSI_POLL:	/* LXCFS 7.0: triggers are always available here */
 			break;
 		default:
 			usage();
@@ -295,6 +298,7 @@ int main(int argc, char *argv[])
 	log_info("Unmounting '%s' (%" PRIuFAST64 " views served as the host's file)", arg_mountpoint,
 		 atomic_load(&s.fs.fallbacks));
 	fuse_loop_cfg_destroy(loop);
+	psi_store_stop(&s.psi);	/* its notifications write to the /dev/fuse fd unmount closes */
 out_unmount:
 	vfs_loadavg_stop(&s.fs);	/* no request runs any more; joins the sampler in < 1 s */
 	fuse_session_unmount(se);

@@ -2,23 +2,33 @@
 /* FUSE glue: requests -> vfs calls -> replies. Positive errno only at fuse_reply_err(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "log.h"
 #include "ops.h"
+#include "vfs-pressure.h"
 
+/* Lock order: lxcfs_fh->lock, then psi_store->lock (state/psi-store.h). */
 struct lxcfs_fh {
 	pthread_mutex_t lock;
 	enum vfs_kind kind;
 	char *path;
 	struct strbuf text;	/* protected by ->lock: the snapshot served to read() */
 	bool served;		/* protected by ->lock: a read happened since the last render */
+	struct vfs_psi_target *psi;	/* pressure node opened for writing; set at open */
+	struct psi_watch *watch;	/* protected by ->lock: its trigger, once written */
 };
+
+/* poll(2) on a file of a filesystem that does not implement poll (what the kernel assumed
+ * before this daemon answered FUSE_POLL): readable and writable */
+#define POLL_DEFAULT (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM)
 
 /* d_ino for readdir entries: glibc's readdir() skips d_ino == 0, and the real inode number
  * is only known after a lookup (libfuse >= 3.16 names this DIRENT_UNKNOWN_INO). */
@@ -47,10 +57,12 @@ static struct lxcfs_session *session_of(fuse_req_t req)
 	return s;
 }
 
+/* The watch must have been removed (op_release) or never added. */
 static void file_handle_free(struct lxcfs_fh *h)
 {
 	if (!h)
 		return;
+	vfs_psi_target_free(h->psi);
 	pthread_mutex_destroy(&h->lock);
 	strbuf_done(&h->text);
 	free(h->path);
@@ -232,7 +244,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct lxcfs_session *s = session_of(req);
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	_cleanup_(file_handle_freep) struct lxcfs_fh *h = NULL;
-	int r;
+	bool writer = (fi->flags & O_ACCMODE) != O_RDONLY;
+	int r, mask = R_OK;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -244,16 +257,25 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return (void) fuse_reply_err(req, -r);
 	if (vfs_kind_is_dir_static(h->kind))
 		return (void) fuse_reply_err(req, EISDIR);
-	/* read-only nodes refuse writers at open, as a read-only file would */
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
+	/* read-only nodes refuse writers at open, as a read-only file would; only the pressure
+	 * files take writes (PSI triggers), like the kernel's */
+	if ((writer && !vfs_kind_is_pressure(h->kind)) || (fi->flags & O_TRUNC))
 		return (void) fuse_reply_err(req, EACCES);
-	r = vfs_access(&s->fs, h->kind, h->path, ctx->pid, ctx->uid, ctx->gid, R_OK);
+	if (writer)
+		mask = (fi->flags & O_ACCMODE) == O_WRONLY ? W_OK : R_OK | W_OK;
+	r = vfs_access(&s->fs, h->kind, h->path, ctx->pid, ctx->uid, ctx->gid, mask);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	/* render now: small sequential reads then see one consistent snapshot */
 	r = handle_render(s, h, ctx->pid);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
+	if (writer) {
+		/* the trigger target is fixed now, as the kernel fixes an open file's cgroup */
+		r = vfs_psi_target_new(&s->fs, h->kind, ctx->pid, &h->psi);
+		if (r < 0)
+			return (void) fuse_reply_err(req, -r);
+	}
 	fi->direct_io = 1;	/* the size is known only after rendering */
 	fi->keep_cache = 0;
 	fi->fh = (uintptr_t) h;
@@ -293,16 +315,133 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, slice, size);
 }
 
+/* A PSI trigger (Documentation/accounting/psi.rst): one per open file, checked before the
+ * text as the kernel does, so a second write fails with EBUSY whatever it says. Called with
+ * h->lock held. */
+static int handle_psi_write(struct lxcfs_session *s, struct lxcfs_fh *h, const char *buf,
+			    size_t size, off_t off)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (h->watch)
+		return -EBUSY;
+	/* bounded: every live trigger holds an fd of this daemon */
+	r = psi_store_reserve(&s->psi);
+	if (r < 0)
+		return r;
+	fd = vfs_psi_trigger_open(h->psi, buf, size, off);
+	if (fd < 0) {
+		psi_store_unreserve(&s->psi);
+		return fd;
+	}
+	r = psi_store_add(&s->psi, fd, &h->watch);
+	if (r < 0)
+		return r;
+	TAKE_FD(fd);
+	return 0;
+}
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EACCES);
+	struct lxcfs_session *s = session_of(req);
+	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
+	int r;
+
+	/* only pressure nodes can be opened for writing (op_open) */
+	if (!h->psi)
+		return (void) fuse_reply_err(req, EACCES);
+	pthread_mutex_lock(&h->lock);
+	r = handle_psi_write(s, h, buf, size, off);
+	pthread_mutex_unlock(&h->lock);
+	if (r < 0) {
+		log_debug_errno(r, "PSI trigger write by pid %d to '%s' failed: %m",
+				(int) fuse_req_ctx(req)->pid, h->path);
+		return (void) fuse_reply_err(req, -r);
+	}
+	fuse_reply_write(req, size);
+}
+
+/* FUSE_POLL. Without this op the kernel would assume POLL_DEFAULT for every file of the mount
+ * after the first ENOSYS. A pressure file behaves as the kernel's (psi_trigger_poll()):
+ * without a trigger POLL_DEFAULT | POLLERR | POLLPRI, with one the real fd's events plus an
+ * event the epoll thread saw. @ph, when the kernel wants a notification, is kept for the
+ * epoll thread (replacing the previous one). */
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	struct lxcfs_session *s = fuse_req_userdata(req);
+	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
+	unsigned revents = POLL_DEFAULT;
+	int r = 0;
+
+	if (!vfs_kind_is_pressure(h->kind)) {
+		fuse_pollhandle_destroy(ph);	/* never changes: nothing to notify */
+		return (void) fuse_reply_poll(req, revents);
+	}
+	pthread_mutex_lock(&h->lock);
+	if (h->watch)
+		r = psi_store_poll(&s->psi, h->watch, TAKE_PTR(ph), &revents);
+	else
+		revents |= POLLERR | POLLPRI;
+	pthread_mutex_unlock(&h->lock);
+	fuse_pollhandle_destroy(ph);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	fuse_reply_poll(req, revents);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	file_handle_free((struct lxcfs_fh *) (uintptr_t) fi->fh);
+	struct lxcfs_session *s = fuse_req_userdata(req);
+	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
+
+	/* no other request uses h any more; the epoll thread finds the watch by id only, so
+	 * after this it cannot reach it (state/psi-store.h) */
+	psi_store_remove(&s->psi, h->watch);
+	file_handle_free(h);
 	fuse_reply_err(req, 0);
+}
+
+/* epoll thread: wake the pollers of the file (the handle is per file in the kernel) */
+static void psi_waiter_notify(void *waiter)
+{
+	int r = fuse_lowlevel_notify_poll(waiter);
+
+	if (r < 0 && r != -ENOENT)
+		log_debug_errno(r, "Failed to send a poll notification, ignoring: %m");
+	fuse_pollhandle_destroy(waiter);
+}
+
+static void psi_waiter_discard(void *waiter)
+{
+	fuse_pollhandle_destroy(waiter);
+}
+
+/* FUSE_INIT, before any other request: the PSI trigger thread. */
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct lxcfs_session *s = userdata;
+	struct rlimit rl;
+	size_t max = PSI_WATCHES_MAX;
+	int r;
+
+	/* triggers must leave at least half of the fd limit to the views */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = MIN(max, (size_t) rl.rlim_cur / 2);
+	r = psi_store_start(&s->psi, max, psi_waiter_notify, psi_waiter_discard);
+	if (r < 0)
+		log_warning_errno(r, "Failed to start the PSI trigger thread, trigger writes will fail: %m");
+}
+
+/* fuse_session_destroy(): no request runs any more. main() has stopped the store already
+ * (before unmounting); this covers a session destroyed any other way. */
+static void op_destroy(void *userdata)
+{
+	struct lxcfs_session *s = userdata;
+
+	psi_store_stop(&s->psi);
 }
 
 static int dir_add(void *userdata, const char *name, mode_t type)
@@ -404,6 +543,8 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 }
 
 const struct fuse_lowlevel_ops lxcfs_ops = {
+	.init = op_init,
+	.destroy = op_destroy,
 	.lookup = op_lookup,
 	.forget = op_forget,
 	.forget_multi = op_forget_multi,
@@ -422,6 +563,7 @@ const struct fuse_lowlevel_ops lxcfs_ops = {
 	.read = op_read,
 	.write = op_write,
 	.release = op_release,
+	.poll = op_poll,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.releasedir = op_releasedir,

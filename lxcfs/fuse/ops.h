@@ -7,12 +7,14 @@
 #include <stdatomic.h>
 
 #include "inode.h"
+#include "psi-store.h"
 #include "vfs.h"
 
 /* FUSE userdata: everything a request needs. */
 struct lxcfs_session {
 	struct vfs_fs fs;
 	struct inode_table inodes;
+	struct psi_store psi;		/* PSI triggers: started at FUSE init, stopped at destroy */
 	atomic_bool reload_requested;	/* set by SIGUSR1, consumed by the next request */
 };
 

@@ -16,6 +16,7 @@
 #include "cpu.h"
 #include "cpuset.h"
 #include "vfs.h"
+#include "vfs-pressure.h"
 
 #define SYS_CPU "sys/devices/system/cpu"
 
@@ -236,6 +237,8 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 		size_t len = 0;
 
 		st.st_mode = S_IFREG | 0444;
+		if (vfs_kind_is_pressure(kind))
+			st.st_mode = S_IFREG | vfs_pressure_mode(fs, kind);	/* takes triggers */
 		/* LXCFS reports the byte length of the host file; direct I/O ignores it */
 		if (read_full_at(fs->env.proc_fd, strchr(path, '/') + 1, 16u << 20, &text, &len) == 0)
 			st.st_size = (off_t) len;
@@ -374,8 +377,10 @@ int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 	mode_t bits;
 	int r;
 
-	if (mask & W_OK)
-		return -EACCES;	/* read-only filesystem: nothing is writable for anyone */
+	/* read-only filesystem: nothing is writable for anyone, except that the pressure files
+	 * take PSI triggers for whom the host's /proc/pressure files do (their mode, below) */
+	if ((mask & W_OK) && !vfs_kind_is_pressure(kind))
+		return -EACCES;
 	if (kind == VFS_SYS_HOST || vfs_kind_is_sys_cpu_view(kind))
 		r = host_lstat(fs, path, caller, &st);
 	else
@@ -396,7 +401,8 @@ int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 		bits = (st.st_mode >> 3) & 7;
 	else
 		bits = st.st_mode & 7;
-	if (((mask & R_OK) && !(bits & 4)) || ((mask & X_OK) && !(bits & 1)))
+	if (((mask & R_OK) && !(bits & 4)) || ((mask & W_OK) && !(bits & 2)) ||
+	    ((mask & X_OK) && !(bits & 1)))
 		return -EACCES;
 	return 0;
 }

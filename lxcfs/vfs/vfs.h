@@ -100,7 +100,8 @@ int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 	       struct strbuf *out);
 
 /* Permission check for @mask (R_OK/W_OK/X_OK) by host credentials @uid/@gid against the node's
- * mode. Nothing is writable through lxcfs: W_OK always gives -EACCES. Returns 0 or -errno. */
+ * mode. Nothing is writable through lxcfs: W_OK gives -EACCES, except on the pressure files
+ * (PSI triggers, by their mode). Returns 0 or -errno. */
 int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t caller, uid_t uid,
 	       gid_t gid, int mask);
 

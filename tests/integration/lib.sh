@@ -458,18 +458,17 @@ lxt_cpulist() {
 	done
 }
 
-# lxt_py_tap PYTHON-SOURCE ARGS...: runs a python3 check script that prints "PASS desc" or
-# "FAIL desc # got X want Y" lines (anything else becomes a diagnostic) and turns them into TAP.
-# A script that dies without any verdict line is one failure.
-lxt_py_tap() {
-	local src=$1 line desc verdicts=0
+# lxt_verdicts WHAT < LINES: turns the output of a check script ("PASS desc", "FAIL desc # got X
+# want Y", anything else a diagnostic) into TAP in this shell (not in a pipe: a subshell would
+# lose the counts). No verdict line at all is one failure.
+lxt_verdicts() {
+	local line desc n=0
 
-	shift
 	while IFS= read -r line; do
 		case $line in
 		PASS\ *)
 			lxt_pass "${line#PASS }"
-			verdicts=$((verdicts + 1))
+			n=$((n + 1))
 			;;
 		FAIL\ *)
 			desc=${line#FAIL }
@@ -478,12 +477,20 @@ lxt_py_tap() {
 			else
 				lxt_fail "$desc" "" ""
 			fi
-			verdicts=$((verdicts + 1))
+			n=$((n + 1))
 			;;
 		*) lxt_diag "$line" ;;
 		esac
-	done < <("$LXT_PY" -c "$src" "$@" 2>&1)
-	[ "$verdicts" -gt 0 ] || lxt_fail "python check script produced a verdict" "none" "PASS/FAIL lines"
+	done
+	[ "$n" -gt 0 ] || lxt_fail "$1 produced a verdict" "none" "PASS/FAIL lines"
+}
+
+# lxt_py_tap PYTHON-SOURCE ARGS...: runs a python3 check script and reports its verdicts as TAP.
+lxt_py_tap() {
+	local src=$1
+
+	shift
+	lxt_verdicts "python check script" < <("$LXT_PY" -c "$src" "$@" 2>&1)
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -58,31 +58,9 @@ fcmp() {
 		if (op == "<") exit !(a + 0 < b + 0); if (op == ">") exit !(a + 0 > b + 0); exit 1 }'
 }
 
-# verdicts FILE NAME: the output of a python check script ("PASS desc", "FAIL desc # got X
-# want Y", anything else a diagnostic) as TAP, in this shell (lxt_py_tap in a pipe or in the
-# background would count in a subshell)
+# verdicts FILE NAME: the python check script's output in FILE as TAP
 verdicts() {
-	local line desc n=0
-
-	while IFS= read -r line; do
-		case $line in
-		PASS\ *)
-			lxt_pass "${line#PASS }"
-			n=$((n + 1))
-			;;
-		FAIL\ *)
-			desc=${line#FAIL }
-			if [[ $desc == *" # got "* ]]; then
-				lxt_fail "${desc%% # got *}" "${desc#* # got }" ""
-			else
-				lxt_fail "$desc" "" ""
-			fi
-			n=$((n + 1))
-			;;
-		*) lxt_diag "$line" ;;
-		esac
-	done <"$1"
-	[ "$n" -gt 0 ] || lxt_fail "$2: the python check script gave a verdict" "none" "PASS/FAIL lines"
+	lxt_verdicts "$2: the python check script" <"$1"
 }
 
 FDS0=$(daemon_fds)

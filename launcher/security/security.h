@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Security policy of the launcher, built and validated in the parent (STYLE.md 3.10): capability
+ * drop lists, seccomp profiles and LSM labels. Only the finished artefacts (text for lxc.cap.drop,
+ * an LXC-format seccomp profile, a label) cross into container setup. This is the one header
+ * launcher/lib includes; no function here needs an #ifdef in the caller: a missing library gives
+ * -EOPNOTSUPP (seccomp) or an LSM backend that reports itself disabled.
+ *
+ * Nothing here is called after clone(). All functions are thread-safe unless noted; they may log
+ * one error line (common/log.h) describing a rejected input. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "lsm.h"
+
+/* ---- capabilities (caps.c, libcap) ---- */
+
+/* Resolves one capability name to its number. Accepts "sys_admin", "SYS_ADMIN", "CAP_SYS_ADMIN",
+ * "cap_sys_admin"; rejects numbers, empty names and names libcap does not know.
+ * Returns 0 and *ret_cap, or -EINVAL. Pure (no logging). */
+int caps_from_name(const char *name, int *ret_cap);
+
+/* Builds the value of lxc.cap.drop: the default drop list (see caps.c) plus @drop, minus @add.
+ * @drop and @add are NULL-terminated arrays (either may be NULL); each element may hold one name
+ * or several separated by commas or whitespace ("sys_admin,net_raw"). The special name "all" in
+ * @drop drops every capability the kernel and libcap know. A name in @add that is not dropped
+ * is accepted and has no effect.
+ * Returns 0 and *ret_text (caller frees): lowercase names without "cap_", separated by one space,
+ * in capability-number order, "" when nothing is dropped. Returns -EINVAL for an unknown name
+ * (logged: "Unknown capability 'NAME'"), -ENOMEM. */
+int caps_drop_list(const char *const *drop, const char *const *add, char **ret_text);
+
+/* Same, without logging: on -EINVAL, *ret_unknown (if not NULL) points at a newly allocated copy
+ * of the offending name (caller frees). On any other return it is left untouched. */
+int caps_drop_list_full(const char *const *drop, const char *const *add, char **ret_text,
+			char **ret_unknown);
+
+/* The default drop list, NULL-terminated, lowercase names without "cap_". Static storage. */
+const char *const *caps_default_drop(void);
+
+/* Pure: looks up "CapEff:" in @status_text (the text of /proc/PID/status) and reports whether
+ * capability @cap (any spelling accepted by caps_from_name()) is in the effective set.
+ * Returns 0 and *ret; -EINVAL for an unknown @cap; -EBADMSG when CapEff is missing or not
+ * hexadecimal. */
+int caps_effective_has(const char *status_text, const char *cap, bool *ret);
+
+/* ---- seccomp (seccomp.c with libseccomp, else seccomp-stub.c) ---- */
+
+enum seccomp_profile_kind {
+	SECCOMP_PROFILE_DEFAULT,	/* the built-in deny list (seccomp.c) */
+	SECCOMP_PROFILE_FILE,		/* an LXC-format ("2") profile file at ->path */
+	SECCOMP_PROFILE_UNCONFINED,	/* no filter at all */
+	SECCOMP_PROFILE_KIND_MAX,
+	SECCOMP_PROFILE_KIND_INVALID = -EINVAL,
+};
+
+struct seccomp_opts {
+	enum seccomp_profile_kind kind;
+	const char *path;	/* SECCOMP_PROFILE_FILE only */
+	bool notify_sysinfo;	/* add "sysinfo notify" (user notification answers sysinfo(2)) */
+};
+
+/* Maps the argument of --seccomp: NULL or "default" -> DEFAULT, "unconfined" -> UNCONFINED,
+ * anything else -> FILE with ->path = @arg (borrowed, not copied). ->notify_sysinfo is false.
+ * Returns 0, or -EINVAL for "" (*ret untouched). Pure. */
+static inline int seccomp_opts_from_arg(const char *arg, struct seccomp_opts *ret)
+{
+	struct seccomp_opts o = { .kind = SECCOMP_PROFILE_DEFAULT };
+
+	if (arg && !*arg)
+		return -EINVAL;
+	if (arg && strcmp(arg, "unconfined") == 0)
+		o.kind = SECCOMP_PROFILE_UNCONFINED;
+	else if (arg && strcmp(arg, "default") != 0) {
+		o.kind = SECCOMP_PROFILE_FILE;
+		o.path = arg;
+	}
+	*ret = o;
+	return 0;
+}
+
+/* Builds the text for lxc.seccomp.profile (LXC writes it to a file and loads it; the launcher
+ * hands LXC the path of a file with this content). The result is LXC's version 2 format:
+ *     2
+ *     denylist
+ *     kexec_load errno 1
+ *     ...
+ *     sysinfo notify          (with ->notify_sysinfo)
+ * For FILE the user's text is kept verbatim (one "[all]" section with "sysinfo notify" is appended
+ * for ->notify_sysinfo). Every profile is compiled with libseccomp here, in the parent, and
+ * exported as BPF, so a profile that cannot load fails before any container exists.
+ * Returns 0 and *ret_profile (caller frees), or NULL for UNCONFINED (no filter; notify_sysinfo then
+ * is -EINVAL, since there is no filter to carry it). Errors: -EINVAL for a bad profile (logged
+ * with "PATH:LINE: reason"), -errno reading the file, -EOPNOTSUPP when built without libseccomp
+ * (logged), -ENOMEM. */
+int seccomp_profile_build(const struct seccomp_opts *o, char **ret_profile);
+
+/* Pure part of the above for FILE profiles: validates and compiles @text. On -EINVAL,
+ * *ret_line (if not NULL) is the 1-based line at fault (0 when the whole text is at fault).
+ * No logging. Returns 0, -EINVAL, -EOPNOTSUPP, -ENOMEM. */
+int seccomp_profile_check(const char *text, unsigned *ret_line);
+
+/* The built-in deny list, NULL-terminated. Static storage. Empty ({NULL}) in the stub. */
+const char *const *seccomp_default_deny(void);

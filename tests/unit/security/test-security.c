@@ -296,7 +296,7 @@ START_TEST(seccomp_unconfined)
 	ck_assert_int_lt(seccomp_profile_build(&o, &text), 0);
 	msg = capture_end(&c);
 	ck_assert_str_eq(text, "untouched");
-	ck_assert_ptr_nonnull(strstr(msg, "ysinfo"));
+	ck_assert_msg(strstr(msg, "ysinfo") || strstr(msg, "without libseccomp"), "message '%s'", msg);
 }
 END_TEST
 

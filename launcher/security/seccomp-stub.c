@@ -27,3 +27,8 @@ int seccomp_profile_build(const struct seccomp_opts *o, char **ret_profile)
 	return log_error_errno(-EOPNOTSUPP,
 			       "Seccomp filters are not available: lxlaunch was built without libseccomp");
 }
+
+int seccomp_profile_bpf(const char *text, int *ret_fd)
+{
+	return -EOPNOTSUPP;
+}

@@ -134,7 +134,9 @@ static int parse_u64_any(const char *s, uint64_t *ret)
 }
 
 /* Parses an action at tok[0] (and its parameter at tok[1]); returns how many tokens it used,
- * 0 when tok[0] is not an action word, -EINVAL for a bad parameter. */
+ * 0 when tok[0] is not an action word, -EINVAL for a bad parameter. Only the actions LXC 5.0's
+ * parser knows (get_v2_default_action(): kill, errno N, allow, trap, notify): a profile we
+ * accept must also load in LXC, so "log" and "trace" are refused here. */
 static int parse_action(char **tok, size_t n, uint32_t *ret)
 {
 	uint64_t v;
@@ -153,20 +155,15 @@ static int parse_action(char **tok, size_t n, uint32_t *ret)
 		*ret = SCMP_ACT_TRAP;
 		return 1;
 	}
-	if (streq(tok[0], "log")) {
-		*ret = SCMP_ACT_LOG;
-		return 1;
-	}
 	if (streq(tok[0], "notify")) {
 		*ret = SCMP_ACT_NOTIFY;
 		return 1;
 	}
-	if (streq(tok[0], "errno") || streq(tok[0], "trace")) {
-		bool is_errno = streq(tok[0], "errno");
-
-		if (n < 2 || safe_atou64(tok[1], &v) < 0 || v > (is_errno ? 4095 : 65535))
+	if (streq(tok[0], "errno")) {
+		/* the kernel keeps 16 bits, but errno values above MAX_ERRNO are not errors */
+		if (n < 2 || safe_atou64(tok[1], &v) < 0 || v > 4095)
 			return -EINVAL;
-		*ret = is_errno ? SCMP_ACT_ERRNO((uint16_t) v) : SCMP_ACT_TRACE((uint16_t) v);
+		*ret = SCMP_ACT_ERRNO((uint16_t) v);
 		return 2;
 	}
 	return 0;
@@ -184,7 +181,8 @@ static const struct {
 	{ ">=", SCMP_CMP_GE }, { ">", SCMP_CMP_GT }, { "&=", SCMP_CMP_MASKED_EQ },
 };
 
-/* "[index,value,op]" or "[index,value,op,value2]" */
+/* "[index,value,op]" or "[index,value,op,mask]", as LXC reads them. LXC defaults a missing
+ * mask to 0, which makes SCMP_CMP_MASKED_EQ match only value 0: we ask for the mask instead. */
 static int parse_arg_cmp(char *tok, struct scmp_arg_cmp *ret)
 {
 	char *f[4] = {}, *save = NULL, *p;
@@ -215,8 +213,15 @@ static int parse_arg_cmp(char *tok, struct scmp_arg_cmp *ret)
 		return -EINVAL;
 	if (n == 4 && parse_u64_any(f[3], &c.datum_b) < 0)
 		return -EINVAL;
-	if (c.op == SCMP_CMP_MASKED_EQ && n != 4)
-		return -EINVAL;
+	if (c.op == SCMP_CMP_MASKED_EQ) {
+		uint64_t value = c.datum_a;
+
+		if (n != 4)
+			return -EINVAL;
+		/* libseccomp: (arg & datum_a) == datum_b, so the mask goes first */
+		c.datum_a = c.datum_b;
+		c.datum_b = value;
+	}
 	*ret = c;
 	return 0;
 }
@@ -248,7 +253,8 @@ static int split_blanks(char *line, char **tok, size_t max)
 	return (int) n;
 }
 
-static int profile_compile(const char *text, struct check_result *res)
+/* Parses and compiles @text; with @ret_fd, hands on the memfd holding the BPF program. */
+static int profile_compile(const char *text, struct check_result *res, int *ret_fd)
 {
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	_cleanup_free_ char *copy = strdup(text);
@@ -336,6 +342,12 @@ static int profile_compile(const char *text, struct check_result *res)
 		if (nr == __NR_SCMP_ERROR)
 			return FAIL(res, ln, "unknown system call '%s'", tok[0]);
 
+		/* LXC ignores the rest of a rule line from a '#' on */
+		for (int i = 1; i < n; i++)
+			if (tok[i][0] == '#') {
+				n = i;
+				break;
+			}
 		action = rule_action;
 		used = parse_action(tok + 1, (size_t) n - 1, &action);
 		if (used < 0)
@@ -363,8 +375,8 @@ static int profile_compile(const char *text, struct check_result *res)
 
 	/* Compile to BPF: this is what the kernel would be given. A memfd needs no filesystem;
 	 * /dev/null still runs the compiler when memfds are unavailable. */
-	fd = memfd_create("lxkit-seccomp", MFD_CLOEXEC);
-	if (fd < 0)
+	fd = memfd_create("lxkit-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 && !ret_fd)
 		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -377,7 +389,22 @@ static int profile_compile(const char *text, struct check_result *res)
 	if (size > 0 && size / BPF_INSN_SIZE > BPF_INSNS_MAX)
 		return FAIL(res, 0, "the compiled filter has %lld instructions, the kernel takes %d",
 			    (long long) (size / BPF_INSN_SIZE), BPF_INSNS_MAX);
+	if (ret_fd) {
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return -errno;
+		/* the artefact that crosses into setup must not change after validation */
+		if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+			return -errno;
+		*ret_fd = TAKE_FD(fd);
+	}
 	return 0;
+}
+
+int seccomp_profile_bpf(const char *text, int *ret_fd)
+{
+	struct check_result res;
+
+	return profile_compile(text, &res, ret_fd);
 }
 
 int seccomp_profile_check(const char *text, unsigned *ret_line)
@@ -385,7 +412,7 @@ int seccomp_profile_check(const char *text, unsigned *ret_line)
 	struct check_result res;
 	int r;
 
-	r = profile_compile(text, &res);
+	r = profile_compile(text, &res, NULL);
 	if (r == -EINVAL && ret_line)
 		*ret_line = res.line;
 	return r;
@@ -452,7 +479,7 @@ int seccomp_profile_build(const struct seccomp_opts *o, char **ret_profile)
 			return r;
 		if (!o->notify_sysinfo)
 			break;
-		r = profile_compile(text, &res);
+		r = profile_compile(text, &res, NULL);
 		if (r == -EINVAL)
 			return log_error_errno(r, "%s:%u: %s", what, res.line, res.reason);
 		if (r < 0)
@@ -481,7 +508,7 @@ int seccomp_profile_build(const struct seccomp_opts *o, char **ret_profile)
 		return -EINVAL;
 	}
 
-	r = profile_compile(text, &res);
+	r = profile_compile(text, &res, NULL);
 	if (r == -EINVAL)
 		return log_error_errno(r, "%s:%u: %s", what, res.line, res.reason);
 	if (r < 0)

@@ -102,5 +102,12 @@ int seccomp_profile_build(const struct seccomp_opts *o, char **ret_profile);
  * No logging. Returns 0, -EINVAL, -EOPNOTSUPP, -ENOMEM. */
 int seccomp_profile_check(const char *text, unsigned *ret_line);
 
+/* Compiles @text (a profile as returned by seccomp_profile_build()) for the native architecture
+ * and returns a sealed, O_CLOEXEC memfd positioned at 0 holding the classic BPF program (an array
+ * of struct sock_filter, size = the file size), for a caller that loads the filter itself
+ * (PR_SET_SECCOMP / seccomp(2)) instead of through LXC. Caller closes *ret_fd.
+ * Returns 0, -EINVAL for a bad profile, -EOPNOTSUPP without libseccomp, -ENOMEM, -errno. */
+int seccomp_profile_bpf(const char *text, int *ret_fd);
+
 /* The built-in deny list, NULL-terminated. Static storage. Empty ({NULL}) in the stub. */
 const char *const *seccomp_default_deny(void);

@@ -4,10 +4,17 @@
  * kernel without AppArmor or SELinux. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check-main.h"
@@ -428,7 +435,87 @@ static const struct {
 	{ "2\ndenylist\n[X86_64]\nread errno 1\n[X86_64\n", 5 },
 	{ "2\ndenylist\n[x86_64]\nnot_a_call\n", 4 },
 	{ "3\ndenylist\n", 1 },
+	{ "2\ndenylist\nread log\n", 3 },		/* libseccomp knows it, LXC 5.0 does not */
+	{ "2\ndenylist\nread trace 1\n", 3 },
+	{ "2\ndenylist\nread errno 4096\n", 3 },
 };
+
+static const char *const profile_good_texts[] = {
+	"2\ndenylist\nread errno 1 # a comment LXC ignores\n",
+	"2\ndenylist\nread # default rule action\n",
+	"2\nwhitelist\nread\nwrite allow\nexit_group\n",
+	"2\ndenylist errno 38\nread allow\n",		/* rule equal to the default: redundant */
+	"2\ndenylist\nsysinfo notify\n",
+	"2\ndenylist\n\n\n# only comments\n",
+};
+
+START_TEST(seccomp_good_texts)
+{
+	unsigned line = 999;
+
+	if (!have_seccomp())
+		return;
+	ck_assert_int_eq(seccomp_profile_check(profile_good_texts[_i], &line), 0);
+	ck_assert_uint_eq(line, 999);
+}
+END_TEST
+
+/* The compiled default filter, loaded in a child: the denied calls fail with EPERM before the
+ * kernel looks at their arguments, the rest behave as before. */
+START_TEST(seccomp_bpf_loads)
+{
+	struct seccomp_opts o = { .kind = SECCOMP_PROFILE_DEFAULT };
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	int fd = -1, status;
+	pid_t pid;
+
+	if (!have_seccomp()) {
+		ck_assert_int_eq(seccomp_profile_bpf("2\ndenylist\n", &fd), -EOPNOTSUPP);
+		return;
+	}
+	ck_assert_int_eq(seccomp_profile_build(&o, &text), 0);
+	ck_assert_int_eq(seccomp_profile_bpf(text, &fd), 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_gt(st.st_size, 0);
+	ck_assert_int_eq(st.st_size % sizeof(struct sock_filter), 0);
+	ck_assert_int_lt(write(fd, "x", 1), 0);		/* sealed */
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sock_filter insns[4096];
+		struct sock_fprog prog = { .filter = insns };
+		ssize_t n = pread(fd, insns, sizeof(insns), 0);
+
+		if (n != st.st_size)
+			_exit(10);
+		prog.len = (unsigned short) (n / sizeof(struct sock_filter));
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(11);
+		/* bad fds: without the filter these fail with EBADF */
+		if (syscall(SYS_kexec_file_load, -1, -1, 0, NULL, 0UL) != -1 || errno != EPERM)
+			_exit(12);
+		if (syscall(SYS_finit_module, -1, "", 0) != -1 || errno != EPERM)
+			_exit(13);
+		if (syscall(SYS_open_by_handle_at, -1, NULL, 0) != -1 || errno != EPERM)
+			_exit(14);
+		if (syscall(SYS_bpf, -1, NULL, 0) != -1 || errno != EPERM)
+			_exit(15);
+		/* not denied */
+		if (syscall(SYS_getpid) != getpid() || close(-1) != -1 || errno != EBADF)
+			_exit(16);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(fd);
+}
+END_TEST
 
 START_TEST(seccomp_bad_texts)
 {
@@ -543,6 +630,8 @@ int main(void)
 	tcase_add_test(tc, seccomp_file_notify);
 	tcase_add_test(tc, seccomp_missing_file);
 	tcase_add_loop_test(tc, seccomp_bad_texts, 0, ELEMENTSOF(profile_text_cases));
+	tcase_add_loop_test(tc, seccomp_good_texts, 0, ELEMENTSOF(profile_good_texts));
+	tcase_add_test(tc, seccomp_bpf_loads);
 	tcase_add_test(tc, lsm_lookup);
 	tcase_add_test(tc, lsm_detect_nop);
 	tcase_add_loop_test(tc, lsm_labels_without_lsm, 0, ELEMENTSOF(label_cases));

@@ -111,8 +111,9 @@ static int caps_apply_list(const char *const *list, bool set, uint64_t *mask, ch
 		for (char *tok = strtok_r(copy, seps, &save); tok; tok = strtok_r(NULL, seps, &save)) {
 			int cap, r;
 
-			if (set && is_all(tok)) {
-				*mask |= caps_all_mask();
+			if (is_all(tok)) {
+				/* --cap-drop all: every capability; --cap-add all: keep them all */
+				*mask = set ? (*mask | caps_all_mask()) : 0;
 				continue;
 			}
 			r = caps_from_name(tok, &cap);

@@ -24,11 +24,13 @@ int caps_from_name(const char *name, int *ret_cap);
 
 /* Builds the value of lxc.cap.drop: the default drop list (see caps.c) plus @drop, minus @add.
  * @drop and @add are NULL-terminated arrays (either may be NULL); each element may hold one name
- * or several separated by commas or whitespace ("sys_admin,net_raw"). The special name "all" in
- * @drop drops every capability the kernel and libcap know. A name in @add that is not dropped
- * is accepted and has no effect.
+ * or several separated by commas or whitespace ("sys_admin,net_raw"). The special name "all"
+ * (any case) in @drop drops every capability the kernel and libcap know; in @add it keeps every
+ * capability (the result is ""). @add is applied after @drop, so it wins. A name in @add that is
+ * not dropped is accepted and has no effect.
  * Returns 0 and *ret_text (caller frees): lowercase names without "cap_", separated by one space,
- * in capability-number order, "" when nothing is dropped. Returns -EINVAL for an unknown name
+ * in capability-number order, "" when nothing is dropped (then set no lxc.cap.drop at all:
+ * an empty value clears LXC's list, which is the same thing but depends on include order). Returns -EINVAL for an unknown name
  * (logged: "Unknown capability 'NAME'"), -ENOMEM. */
 int caps_drop_list(const char *const *drop, const char *const *add, char **ret_text);
 

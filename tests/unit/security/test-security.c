@@ -72,7 +72,7 @@ static const struct {
 	{ "cap_", -EINVAL, 0 },
 	{ "sys-admin", -EINVAL, 0 },
 	{ "sys admin", -EINVAL, 0 },
-	{ "all", -EINVAL, 0 },		/* only meaningful in a drop list */
+	{ "all", -EINVAL, 0 },		/* only meaningful in a list */
 	{ "cap_cap_chown", -EINVAL, 0 },
 };
 
@@ -156,6 +156,12 @@ START_TEST(cap_drop_all)
 	ck_assert_ptr_nonnull(strstr(text, "sys_admin"));
 	ck_assert_ptr_nonnull(strstr(text, "syslog"));
 	ck_assert_ptr_null(strstr(text, "cap_"));
+
+	/* --cap-add all keeps everything, whatever was dropped */
+	free(text);
+	text = NULL;
+	ck_assert_int_eq(caps_drop_list(keep, all, &text), 0);
+	ck_assert_str_eq(text, "");
 }
 END_TEST
 

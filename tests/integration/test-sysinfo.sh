@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# test-sysinfo.sh: sysinfo(2) inside a busybox LXC container limited to 256 MiB is answered by
+# the launcher's responder (launcher/sysinfo) through LXC's seccomp notify proxy: totalram is
+# the limit, uptime the container's age, loads the container's (LX-23, issue 4).
+#
+# Environment: SYSINFO_SERVE (the responder as a standalone proxy, tests/integration/helpers/
+# sysinfo-serve.c) and SYSINFO_PROBE (a static program printing sysinfo(); it runs in busybox).
+#
+# Plain LXC tools, no lxlaunch: the container's config names a seccomp profile with the line
+# "sysinfo notify" and "lxc.seccomp.notify.proxy = unix:SOCKET"; sysinfo-serve listens on
+# SOCKET before lxc-start (the monitor connects once, at start). Processes started with
+# lxc-attach get their own filter, whose listener LXC also hands to the monitor, so they are
+# answered through the same proxy connection.
+#
+# Output: TAP; exit status 0 when every test passed, 1 when one failed, 99 on a setup bug.
+# Exit 77 (under meson: a "1..0 # SKIP" plan and 0) when the machine cannot run it. A trap
+# stops and destroys the container, stops sysinfo-serve by its PID and removes the temp dir.
+set -uo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=../lib/lxc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lxc.sh"
+
+readonly MEM_LIMIT=$((256 * 1024 * 1024))
+
+skip() {
+	echo "1..0 # SKIP $*"
+	echo "test-sysinfo: skipped: $*" >&2
+	[[ ${LXT_MESON:-} == 1 ]] && exit 0
+	exit 77
+}
+bail() { echo "Bail out! $*"; exit 99; }
+diag() { sed 's/^/# /'; }
+
+[[ $EUID -eq 0 ]] || skip "needs root (it starts an LXC container)"
+for tool in lxc-create lxc-start lxc-attach lxc-stop lxc-destroy lxc-wait lxc-info; do
+	command -v "$tool" >/dev/null || skip "$tool not found (install the lxc package)"
+done
+command -v busybox >/dev/null || skip "busybox not found (install busybox-static)"
+[[ -f /usr/share/lxc/templates/lxc-busybox ]] || skip "LXC busybox template missing"
+grep -q '^Seccomp:' /proc/self/status || skip "kernel without seccomp"
+[[ -n ${SYSINFO_SERVE:-} && -x $SYSINFO_SERVE ]] || bail "SYSINFO_SERVE is not an executable"
+[[ -n ${SYSINFO_PROBE:-} && -x $SYSINFO_PROBE ]] || bail "SYSINFO_PROBE is not an executable"
+lxct_limit_keys "$MEM_LIMIT" || skip "$LXCT_ERROR"
+
+LXCT_NAME=lxkit-test-$$-sysinfo
+TMP=""
+SERVE_PID=""
+
+# shellcheck disable=SC2317  # runs from the EXIT trap
+cleanup()
+{
+	trap - EXIT INT TERM HUP
+	[[ -n ${BUSY_PID:-} ]] && kill "$BUSY_PID" 2>/dev/null
+	lxct_cleanup
+	if [[ -n $SERVE_PID ]] && kill -0 "$SERVE_PID" 2>/dev/null; then
+		kill -TERM "$SERVE_PID" 2>/dev/null
+		wait "$SERVE_PID" 2>/dev/null
+	fi
+	[[ -n $TMP ]] && rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+readonly PLAN=13
+N=0
+FAILED=0
+echo "1..$PLAN"
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1 # got ${2:-?} want ${3:-?}"; }
+check() { if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "'$2'" "'$3'"; fi; }
+# check_cmp DESC GOT OP WANT: arithmetic comparison (integers)
+check_cmp() { if (($2 $3 $4)); then ok "$1 ($2 $3 $4)"; else not_ok "$1" "$2" "$3 $4"; fi; }
+skip_rest()
+{
+	while ((N < PLAN)); do
+		N=$((N + 1))
+		echo "ok $N - # SKIP $1"
+	done
+	exit 1
+}
+
+TMP=$(mktemp -d /tmp/lxkit-test-$$-sysinfo-XXXX)
+LXCT_PATH=$TMP/lxc
+mkdir "$LXCT_PATH"
+SOCK=$TMP/sysinfo.sock
+
+# ---------------------------------------------------------------- 1. the responder
+"$SYSINFO_SERVE" "$SOCK" >"$TMP/serve.log" 2>&1 &
+SERVE_PID=$!
+for ((i = 0; i < 50; i++)); do
+	[[ -S $SOCK ]] && grep -q '^ready' "$TMP/serve.log" && break
+	kill -0 "$SERVE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [[ -S $SOCK ]] && kill -0 "$SERVE_PID" 2>/dev/null; then
+	ok "sysinfo-serve listens on $SOCK"
+else
+	not_ok "sysinfo-serve listens on $SOCK" "$(cat "$TMP/serve.log")" "ready"
+	skip_rest "no responder"
+fi
+
+# ---------------------------------------------------------------- 2. the container
+printf '2\ndenylist\nsysinfo notify\n' >"$TMP/seccomp"
+if lxct_create_busybox "$TMP" "lxc.seccomp.profile = $TMP/seccomp" \
+	"lxc.seccomp.notify.proxy = unix:$SOCK"; then
+	ok "lxc-create -t busybox $LXCT_NAME ($LXCT_MEM_KEY, sysinfo notify, proxy unix:$SOCK)"
+else
+	not_ok "lxc-create -t busybox $LXCT_NAME" "failure" "0"
+	diag <"$TMP/create.log"
+	skip_rest "no container"
+fi
+cp "$SYSINFO_PROBE" "$LXCT_ROOTFS/bin/sysinfo-probe" || bail "cannot copy the probe"
+
+if lxct_start "$TMP/lxc.log" "" -l INFO; then
+	ok "lxc-start $LXCT_NAME: RUNNING"
+else
+	not_ok "lxc-start $LXCT_NAME" "$(lxc-info -P "$LXCT_PATH" -n "$LXCT_NAME" -sH 2>&1)" RUNNING
+	tail -n 30 "$TMP/lxc.log" | diag
+	skip_rest "container did not start"
+fi
+INIT_PID=$(lxc-info -P "$LXCT_PATH" -n "$LXCT_NAME" -pH)
+sleep 2	# an uptime of 0 would not tell the container's from a broken one
+
+in_ct() { lxct_attach "$@" 2>>"$TMP/attach.log"; }
+# probe_value KEY: a value from the output in $PROBE
+probe_value() { awk -v k="$1" '$1 == k { print $2 }' <<<"$PROBE"; }
+
+# Container age in whole seconds on the host's clock: /proc/uptime minus init's starttime.
+container_age()
+{
+	local up start hz
+	up=$(cut -d' ' -f1 /proc/uptime)
+	start=$(sed 's/.*) //' "/proc/$INIT_PID/stat" | cut -d' ' -f20)
+	hz=$(getconf CLK_TCK)
+	awk -v u="$up" -v s="$start" -v h="$hz" 'BEGIN { printf "%d\n", u - s / h }'
+}
+
+# ---------------------------------------------------------------- 3. what sysinfo() says inside
+PROBE=$(in_ct /bin/sysinfo-probe)
+AGE=$(container_age)
+echo "$PROBE" | diag
+check "sysinfo totalram inside is the 256 MiB limit" "$(probe_value totalram)" "$MEM_LIMIT"
+check "sysconf(_SC_PHYS_PAGES) * page size inside is 256 MiB" "$(probe_value phys_bytes)" "$MEM_LIMIT"
+FREE=$(probe_value freeram)
+if [[ -n $FREE ]] && ((FREE > 0 && FREE <= MEM_LIMIT)); then
+	ok "sysinfo freeram inside is the limit minus usage ($FREE)"
+else
+	not_ok "sysinfo freeram inside is the limit minus usage" "${FREE:-none}" "0 < freeram <= $MEM_LIMIT"
+fi
+UP=$(probe_value uptime)
+DIFF=$(( ${UP:-999999} - AGE ))
+if ((DIFF >= -1 && DIFF <= 1)); then
+	ok "sysinfo uptime inside is the container's age ($UP s, age $AGE s)"
+else
+	not_ok "sysinfo uptime inside is the container's age" "$UP" "$AGE +-1"
+fi
+HOST_SWAP_KB=$(awk '$1 == "SwapTotal:" { print $2 }' /proc/meminfo)
+TSWAP=$(probe_value totalswap)
+if ((HOST_SWAP_KB == 0)); then
+	check "sysinfo totalswap inside is 0 (the host has no swap)" "$TSWAP" 0
+else
+	check_cmp "sysinfo totalswap inside is at most the host's swap" "${TSWAP:-0}" "<=" $((HOST_SWAP_KB * 1024))
+fi
+
+# busybox uptime takes its "up" time from sysinfo(): the container's minutes, not the host's
+BB_UP=$(in_ct uptime)
+echo "busybox uptime: $BB_UP" | diag
+WANT_MIN=$(( $(container_age) / 60 ))
+if [[ $BB_UP =~ up\ +([0-9]+)\ min ]] && ((BASH_REMATCH[1] == WANT_MIN)); then
+	ok "busybox uptime shows the container's uptime (up ${BASH_REMATCH[1]} min)"
+else
+	not_ok "busybox uptime shows the container's uptime" "$BB_UP" "up $WANT_MIN min"
+fi
+
+# ---------------------------------------------------------------- 4. load averages
+# One busy loop for 12 s: two or three 5 s samples, so the 1-minute average is between 0.1
+# and 1 whatever the host's load is; getloadavg() must agree (glibc asks sysinfo).
+in_ct sh -c 'while :; do :; done' &
+BUSY_PID=$!
+sleep 12
+PROBE=$(in_ct /bin/sysinfo-probe)
+LOAD1=$(probe_value load1)
+kill "$BUSY_PID" 2>/dev/null
+in_ct sh -c 'for p in $(pidof sh); do [ "$p" = "$$" ] || kill "$p"; done'
+wait "$BUSY_PID" 2>/dev/null
+BUSY_PID=""
+L100=$(awk -v l="${LOAD1:-0}" 'BEGIN { printf "%d\n", l * 100 + 0.5 }')
+if ((L100 >= 10 && L100 <= 100)); then
+	ok "sysinfo loads[0] inside follows the container's one busy loop ($LOAD1)"
+else
+	not_ok "sysinfo loads[0] inside follows the container's one busy loop" "${LOAD1:-none}" "0.10..1.00"
+fi
+check "getloadavg() inside equals sysinfo loads[0]" "$(probe_value getloadavg0)" "$LOAD1"
+
+# ---------------------------------------------------------------- 5. the host is untouched
+PROBE=$("$SYSINFO_PROBE")
+HOST_TOTAL=$(( $(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo) * 1024 ))
+check "sysinfo on the host still reports the host's RAM" "$(probe_value totalram)" "$HOST_TOTAL"
+
+# ---------------------------------------------------------------- 6. the responder's counters
+lxc-stop -P "$LXCT_PATH" -n "$LXCT_NAME" -k >/dev/null 2>&1
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+SERVE_PID=""
+STATS=$(grep '^answered' "$TMP/serve.log")
+if [[ $STATS =~ ^answered\ ([0-9]+)\ continued\ ([0-9]+)\ bad\ 0$ ]] && ((BASH_REMATCH[1] >= 4)); then
+	ok "sysinfo-serve answered every call, no malformed message ($STATS)"
+else
+	not_ok "sysinfo-serve answered every call, no malformed message" "$STATS" "answered >= 4 ... bad 0"
+fi
+
+((N == PLAN)) || bail "ran $N tests, planned $PLAN"
+((FAILED == 0))

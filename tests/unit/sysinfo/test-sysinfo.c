@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unit tests of launcher/sysinfo: the pure sysinfo(2) view against lxcfs's meminfo renderer
+ * (same inputs, same numbers), uptime and load arithmetic, and the loader on captured cgroup
+ * and /proc trees in tests/fixtures/sysinfo (no root needed). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup-file.h"
+#include "check-main.h"
+#include "cleanup.h"
+#include "fixture.h"
+#include "loadavg.h"
+#include "meminfo.h"
+#include "memstat.h"
+#include "parse-util.h"
+#include "proc.h"
+#include "strbuf.h"
+#include "sysinfo-load.h"
+#include "sysinfo-view.h"
+#include "tasks.h"
+
+#define NS UINT64_C(1000000000)
+
+static uint64_t read_u64(const char *dir, const char *name)
+{
+	_cleanup_free_ char *t = NULL;
+	uint64_t v = 0;
+
+	ck_assert_int_eq(fixture_read(dir, name, &t), 0);
+	ck_assert_int_eq(cg_parse_limit(t, &v), 0);
+	return v;
+}
+
+/* The decisions of lxcfs's load_meminfo(), from the flat meminfo fixtures (as test-render). */
+static void load_meminfo_fixture(const char *dir, struct meminfo_inputs *in, char **host)
+{
+	_cleanup_free_ char *stat = NULL, *swp = NULL;
+
+	*in = (struct meminfo_inputs) {};
+	in->version = (enum cg_version) read_u64(dir, "version");
+	ck_assert_int_eq(fixture_read(dir, "meminfo", host), 0);
+	in->host_meminfo = *host;
+	ck_assert_int_eq(fixture_read(dir, "memory.stat", &stat), 0);
+	ck_assert_int_eq(memstat_parse(stat, in->version, &in->stat), 0);
+	if (in->version == CG_V1) {
+		in->limit = in->stat.hierarchical_memory_limit;
+		in->usage = read_u64(dir, "memory.usage_in_bytes");
+		in->swap_wanted = in->stat.has_swap && in->stat.has_hierarchical_memsw_limit;
+		in->swap_limit = in->stat.hierarchical_memsw_limit;
+		in->swap_usage = in->stat.swap;
+		if (fixture_read(dir, "memory.swappiness", &swp) == 0) {
+			in->has_swappiness = true;
+			ck_assert_int_eq(safe_atou64(swp, &in->swappiness), 0);
+		}
+	} else {
+		in->limit = read_u64(dir, "memory.max");
+		in->usage = read_u64(dir, "memory.current");
+		in->swap_wanted = true;
+		in->swap_limit = read_u64(dir, "memory.swap.max");
+		in->swap_usage = read_u64(dir, "memory.swap.current");
+	}
+}
+
+static uint64_t kb(const char *text, const char *key)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(meminfo_get_kb(text, key, &v), 0);
+	return v;
+}
+
+/* A host sysinfo with recognisable values; mem_unit 4096 so rescaling shows. */
+static struct sysinfo host_si(void)
+{
+	return (struct sysinfo) {
+		.uptime = 99999, .loads = { 5 << 16, 4 << 16, 3 << 16 },
+		.totalram = 1000000, .freeram = 500000, .sharedram = 1000, .bufferram = 2000,
+		.totalswap = 3000, .freeswap = 2500, .procs = 777, .mem_unit = 4096,
+	};
+}
+
+/* Every meminfo case: sysinfo's memory fields equal the rendered meminfo's, times 1024. */
+static const char *const meminfo_cases[] = {
+	"meminfo/v1-limit-256m-memsw-384m",
+	"meminfo/v1-usage-over-limit",
+	"meminfo/v1-host-swap-512m",
+	"meminfo/v1-swappiness-0-no-host-swap",
+	"meminfo/v1-no-limit",
+	"meminfo/v2-doc-keys",
+	"meminfo/v2-max",
+};
+
+START_TEST(memory_matches_meminfo)
+{
+	_cleanup_(strbuf_done) struct strbuf out = STRBUF_INIT(1 << 20);
+	_cleanup_free_ char *host = NULL;
+	struct meminfo_inputs in;
+	struct sysinfo h = host_si(), si;
+	struct sysinfo_inputs sin;
+
+	load_meminfo_fixture(meminfo_cases[_i], &in, &host);
+	ck_assert_int_eq(meminfo_render(&in, &out), 0);
+	sin = (struct sysinfo_inputs) { .host = &h, .mem = &in };
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_uint_eq(si.mem_unit, 1);
+	ck_assert_uint_eq(si.totalram, kb(out.buf, "MemTotal") * 1024);
+	ck_assert_uint_eq(si.freeram, kb(out.buf, "MemFree") * 1024);
+	ck_assert_uint_eq(si.sharedram, kb(out.buf, "Shmem") * 1024);
+	ck_assert_uint_eq(si.bufferram, kb(out.buf, "Buffers") * 1024);
+	ck_assert_uint_eq(si.totalswap, kb(out.buf, "SwapTotal") * 1024);
+	ck_assert_uint_eq(si.freeswap, kb(out.buf, "SwapFree") * 1024);
+	ck_assert_uint_eq(si.totalhigh, 0);
+	ck_assert_uint_eq(si.freehigh, 0);
+	/* no clock, load or process inputs: the host's, unchanged */
+	ck_assert_int_eq(si.uptime, 99999);
+	ck_assert_uint_eq(si.loads[0], 5 << 16);
+	ck_assert_uint_eq(si.procs, 777);
+}
+END_TEST
+
+START_TEST(memory_values)
+{
+	_cleanup_free_ char *host = NULL, *host2 = NULL;
+	struct meminfo_inputs in;
+	struct sysinfo h = host_si(), si;
+	struct sysinfo_inputs sin = { .host = &h, .mem = &in };
+
+	/* LX-23: a 256 MiB container sees 256 MiB */
+	load_meminfo_fixture("meminfo/v1-limit-256m-memsw-384m", &in, &host);
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_uint_eq(si.totalram, 268435456);
+	ck_assert_uint_eq(si.freeram, (268435456 - 61296640) / 1024 * 1024);
+	ck_assert_uint_eq(si.totalswap, 0);	/* the host has no swap */
+
+	/* usage above the limit: free is 0, never a wrapped huge number */
+	load_meminfo_fixture("meminfo/v1-usage-over-limit", &in, &host2);
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_uint_eq(si.freeram, 0);
+}
+END_TEST
+
+START_TEST(memory_host_fallback)
+{
+	struct sysinfo h = host_si(), si;
+	struct sysinfo_inputs sin = { .host = &h };
+
+	/* root cgroup: the host's memory, rescaled from mem_unit 4096 to bytes */
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_uint_eq(si.mem_unit, 1);
+	ck_assert_uint_eq(si.totalram, UINT64_C(1000000) * 4096);
+	ck_assert_uint_eq(si.freeram, UINT64_C(500000) * 4096);
+	ck_assert_uint_eq(si.bufferram, UINT64_C(2000) * 4096);
+	ck_assert_uint_eq(si.totalswap, UINT64_C(3000) * 4096);
+}
+END_TEST
+
+START_TEST(memory_bad_host_meminfo)
+{
+	struct meminfo_inputs in = { .host_meminfo = "SwapTotal: 0 kB\n", .limit = 1 << 20 };
+	struct sysinfo h = host_si(), si = { .uptime = 42 };
+	struct sysinfo_inputs sin = { .host = &h, .mem = &in };
+
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), -EBADMSG);
+	ck_assert_int_eq(si.uptime, 42);	/* untouched on error */
+}
+END_TEST
+
+static const struct uptime_case {
+	uint64_t now_ns, start_ticks, clk_tck;
+	int r;
+	long uptime;
+} uptime_cases[] = {
+	{ 1600 * NS, 150000, 100, 0, 100 },		/* started 1500 s after boot */
+	{ 1600 * NS + NS - 1, 150000, 100, 0, 100 },	/* rounded down, as proc/uptime's integer part */
+	{ 1500 * NS, 150000, 100, 0, 0 },		/* just started */
+	{ 10 * NS, 3, 3, 0, 9 },			/* an odd USER_HZ */
+	{ 10 * NS + NS / 3, 4, 3, 0, 9 },		/* start 1.333 s: ticks remainder counted */
+	{ 1 * NS, 150000, 100, -ERANGE, 7 },		/* a start in the future: error, untouched */
+	{ 1500 * NS + 5 * NS / 1000, 150001, 100, -ERANGE, 7 },	/* 1500.01 s > now 1500.005 s */
+	{ 1000000000 * NS, 100, 100, 0, 999999999 },	/* 31 years up: no overflow */
+};
+
+START_TEST(uptime_table)
+{
+	const struct uptime_case *c = &uptime_cases[_i];
+	struct sysinfo h = host_si(), si = { .uptime = 7 };
+	struct sysinfo_inputs sin = {
+		.host = &h, .now_boot_ns = c->now_ns, .start_ticks = c->start_ticks, .clk_tck = c->clk_tck,
+	};
+
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), c->r);
+	ck_assert_int_eq(si.uptime, c->uptime);
+}
+END_TEST
+
+START_TEST(loads_and_procs)
+{
+	struct sysinfo h = host_si(), si;
+	struct sysinfo_inputs sin = {
+		.host = &h, .has_loads = true,
+		.avenrun = { LOADAVG_FIXED_1, LOADAVG_FIXED_1 / 2, 0 },
+		.has_procs = true, .procs = 12,
+	};
+	struct loadavg_state st;
+	struct tasks_count two = { .running = 2, .total = 3, .last_pid = 9 };
+
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_uint_eq(si.loads[0], 65536);	/* 1.0 in sysinfo's 16-bit fixed point */
+	ck_assert_uint_eq(si.loads[1], 32768);
+	ck_assert_uint_eq(si.loads[2], 0);
+	ck_assert_uint_eq(si.procs, 12);
+
+	/* the loadavg renderer's state after one step towards 2 running: the same numbers
+	 * proc/loadavg prints, only with 5 more bits of fraction */
+	loadavg_state_init(1, &st);
+	loadavg_step(&st, &two, &st);
+	memcpy(sin.avenrun, st.avenrun, sizeof(sin.avenrun));
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(si.loads[i], st.avenrun[i] << 5);
+
+	sin.procs = 1000000;	/* more than procs can hold: clamped */
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_uint_eq(si.procs, 65535);
+}
+END_TEST
+
+/* ---- loader, on captured trees ---- */
+
+static int open_fixture_dir(const char *rel)
+{
+	char p[4096];
+	int n = snprintf(p, sizeof(p), "%s/%s", FIXTURE_DIR, rel);
+	int fd;
+
+	ck_assert(n > 0 && (size_t) n < sizeof(p));
+	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "cannot open %s", p);
+	return fd;
+}
+
+START_TEST(loader_v1)
+{
+	_cleanup_(sysinfo_source_done) struct sysinfo_source src = {
+		.proc_fd = open_fixture_dir("sysinfo/v1-container-256m/proc"),
+		.memory_fd = open_fixture_dir("sysinfo/v1-container-256m/memory"),
+		.memory_version = CG_V1,
+		.pids_fd = open_fixture_dir("sysinfo/v1-container-256m/pids"),
+		.pids_version = CG_V1,
+	};
+	_cleanup_(sysinfo_loaded_done) struct sysinfo_loaded l = {};
+	_cleanup_(strbuf_done) struct strbuf out = STRBUF_INIT(1 << 20);
+	struct sysinfo h = host_si(), si;
+	struct tasks_count c;
+	struct sysinfo_inputs sin;
+
+	ck_assert_int_eq(sysinfo_load(&src, 4242, &l), 0);
+	ck_assert(l.has_mem);
+	ck_assert_str_eq(l.memory_path, "/lxc.payload.c1");
+	ck_assert_uint_eq(l.start_ticks, 150000);
+	ck_assert(l.has_procs);
+	ck_assert_uint_eq(l.procs, 3);
+	ck_assert_uint_eq(l.mem.limit, 268435456);
+	ck_assert_uint_eq(l.mem.usage, 61296640);
+	ck_assert(l.mem.has_swappiness);
+
+	sin = (struct sysinfo_inputs) {
+		.host = &h, .mem = &l.mem, .now_boot_ns = 1600 * NS, .start_ticks = l.start_ticks,
+		.clk_tck = 100, .has_procs = l.has_procs, .procs = l.procs,
+	};
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_int_eq(si.uptime, 100);
+	ck_assert_uint_eq(si.totalram, 268435456);
+	ck_assert_uint_eq(si.procs, 3);
+	ck_assert_int_eq(meminfo_render(&l.mem, &out), 0);
+	ck_assert_uint_eq(si.freeram, kb(out.buf, "MemFree") * 1024);
+
+	/* one load sample: init (S), the busy thread (R) and its sleeping sibling */
+	ck_assert_int_eq(sysinfo_load_tasks(&src, 4242, &c), 0);
+	ck_assert_uint_eq(c.running, 1);
+	ck_assert_uint_eq(c.total, 3);
+	ck_assert_int_eq(c.last_pid, 4250);
+
+	/* init gone */
+	ck_assert_int_eq(sysinfo_load(&src, 4299, &l), -ESRCH);
+	ck_assert_int_eq(sysinfo_load_tasks(&src, 4299, &c), -ESRCH);
+}
+END_TEST
+
+START_TEST(loader_v2_nested)
+{
+	_cleanup_(sysinfo_source_done) struct sysinfo_source src = {
+		.proc_fd = open_fixture_dir("sysinfo/v2-nested-limit/proc"),
+		.memory_fd = open_fixture_dir("sysinfo/v2-nested-limit/unified"),
+		.memory_version = CG_V2,
+		.pids_fd = open_fixture_dir("sysinfo/v2-nested-limit/unified"),
+		.pids_version = CG_V2,
+	};
+	_cleanup_(sysinfo_loaded_done) struct sysinfo_loaded l = {};
+	struct sysinfo h = host_si(), si;
+	struct sysinfo_inputs sin;
+
+	ck_assert_int_eq(sysinfo_load(&src, 777, &l), 0);
+	ck_assert_str_eq(l.memory_path, "/lxc.payload.c2/init");
+	ck_assert_uint_eq(l.mem.limit, 536870912);	/* the parent's: min over ancestors */
+	ck_assert(l.mem.swap_wanted);
+	ck_assert_uint_eq(l.mem.swap_limit, 104857600);
+	ck_assert_uint_eq(l.procs, 5);
+	sin = (struct sysinfo_inputs) { .host = &h, .mem = &l.mem };
+	ck_assert_int_eq(sysinfo_view_compute(&sin, &si), 0);
+	ck_assert_uint_eq(si.totalram, 536870912);
+	ck_assert_uint_eq(si.totalswap, 104857600);
+	ck_assert_uint_eq(si.freeswap, 104857600);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sysinfo");
+	TCase *tc = tcase_create("sysinfo");
+
+	tcase_add_loop_test(tc, memory_matches_meminfo, 0, ELEMENTSOF(meminfo_cases));
+	tcase_add_test(tc, memory_values);
+	tcase_add_test(tc, memory_host_fallback);
+	tcase_add_test(tc, memory_bad_host_meminfo);
+	tcase_add_loop_test(tc, uptime_table, 0, ELEMENTSOF(uptime_cases));
+	tcase_add_test(tc, loads_and_procs);
+	tcase_add_test(tc, loader_v1);
+	tcase_add_test(tc, loader_v2_nested);
+	suite_add_tcase(s, tc);
+	return check_main(s);
+}

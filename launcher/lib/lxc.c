@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Container operations through the liblxc API: the only file that includes
+ * <lxc/lxccontainer.h> (STYLE.md §1). Host probes for the config translation live here too;
+ * the translation itself is pure (config.c). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lxc/lxccontainer.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "fileio.h"
+#include "lxc.h"
+#include "parse-util.h"
+
+#ifndef LXL_HOOKDIR
+#error "LXL_HOOKDIR must be defined by meson (get_option('hookdir'))"
+#endif
+#ifndef LXL_LXCFS_MOUNTPOINT
+#error "LXL_LXCFS_MOUNTPOINT must be defined by meson (get_option('lxcfs_mountpoint'))"
+#endif
+
+#define SMALL_FILE_MAX (1U << 20)
+#define CGROUP_WALK_DEPTH 6	/* how deep below a hierarchy's root LXC's cgroups are looked for */
+#define START_WAIT_S 10
+#define CGROUP_CLEANUP_TRIES 50		/* 5 s in all */
+#define CGROUP_CLEANUP_WAIT_US 100000
+#define EXEC_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static void lxc_container_putp(struct lxc_container **c)
+{
+	if (*c)
+		(void) lxc_container_put(*c);
+}
+#define _cleanup_container_ _cleanup_(lxc_container_putp)
+
+static char *read_text(const char *path)
+{
+	char *text = NULL;
+
+	if (read_full_at(AT_FDCWD, path, SMALL_FILE_MAX, &text, NULL) < 0)
+		return NULL;
+	return text;
+}
+
+int lxl_host_probe(const struct lxl_spec *spec, struct lxl_host *ret)
+{
+	static const struct {
+		const char *v1, *v2;
+	} names[LXL_CTRL_MAX] = {
+		[LXL_CTRL_MEMORY] = { "memory", "memory" }, [LXL_CTRL_CPU] = { "cpu", "cpu" },
+		[LXL_CTRL_CPUSET] = { "cpuset", "cpuset" }, [LXL_CTRL_PIDS] = { "pids", "pids" },
+		[LXL_CTRL_IO] = { "blkio", "io" },
+	};
+	_cleanup_free_ char *cgroups = read_text("/proc/cgroups");
+	_cleanup_free_ char *unified = read_text("/sys/fs/cgroup/cgroup.controllers");
+	_cleanup_free_ char *subuid = read_text("/etc/subuid");
+	_cleanup_free_ char *subgid = read_text("/etc/subgid");
+	_cleanup_free_ char *meminfo = NULL;
+	struct lxl_host h = { .hookdir = LXL_HOOKDIR };
+	const char *dir = spec->lxcfs_dir ?: LXL_LXCFS_MOUNTPOINT;
+
+	if (!cgroups)
+		return -errno ?: -EIO;
+	if (!unified)	/* hybrid layout: the unified hierarchy sits below */
+		unified = read_text("/sys/fs/cgroup/unified/cgroup.controllers");
+	for (int i = 0; i < LXL_CTRL_MAX; i++)
+		h.cg[i] = lxl_cg_version_parse(cgroups, unified, names[i].v1, names[i].v2);
+
+	h.memsw = access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
+	if (h.cg[LXL_CTRL_IO] == LXL_CG_V1) {
+		if (access("/sys/fs/cgroup/blkio/blkio.weight", F_OK) == 0)
+			h.io_weight_file = "blkio.weight";
+		else if (access("/sys/fs/cgroup/blkio/blkio.bfq.weight", F_OK) == 0)
+			h.io_weight_file = "blkio.bfq.weight";
+	} else if (h.cg[LXL_CTRL_IO] == LXL_CG_V2)
+		h.io_weight_file = "io.weight";	/* the root cgroup has no io.weight to probe */
+
+	if (asprintf(&meminfo, "%s/proc/meminfo", dir) < 0)
+		return -ENOMEM;
+	h.lxcfs = access(meminfo, R_OK) == 0;
+	h.apparmor = access("/sys/kernel/security/apparmor", F_OK) == 0;
+	h.selinux = access("/sys/fs/selinux/enforce", F_OK) == 0;
+	if (subuid && lxl_subid_parse(subuid, "root", &h.subuid_start, &h.subuid_count) <= 0)
+		h.subuid_count = 0;
+	if (subgid && lxl_subid_parse(subgid, "root", &h.subgid_start, &h.subgid_count) <= 0)
+		h.subgid_count = 0;
+	*ret = h;
+	return 0;
+}
+
+/* 0 when @br is a bridge, -ENODEV with a message otherwise */
+static int check_bridge(const char *br, struct lxl_error *err)
+{
+	char path[256];
+	int r;
+
+	r = snprintf(path, sizeof(path), "/sys/class/net/%s", br);
+	if (r < 0 || (size_t) r >= sizeof(path) || access(path, F_OK) < 0)
+		return lxl_error_set(err, -ENODEV, "bridge '%s' does not exist", br);
+	r = snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", br);
+	if (r < 0 || (size_t) r >= sizeof(path) || access(path, F_OK) < 0)
+		return lxl_error_set(err, -ENODEV, "network device '%s' is not a bridge", br);
+	return 0;
+}
+
+static int open_container(const char *lxcpath, const char *name, bool must_exist,
+			  struct lxc_container **ret, struct lxl_error *err)
+{
+	struct lxc_container *c;
+
+	if (!lxl_name_is_valid(name))
+		return lxl_error_set(err, -EINVAL, "Invalid container name '%s'", name);
+	c = lxc_container_new(name, lxcpath);
+	if (!c)
+		return lxl_error_set(err, -EIO, "Failed to open container '%s' in '%s'", name, lxcpath);
+	if (must_exist && !c->is_defined(c)) {
+		lxc_container_put(c);
+		return lxl_error_set(err, -ENOENT, "Container '%s' does not exist in '%s'", name, lxcpath);
+	}
+	*ret = c;
+	return 0;
+}
+
+static int set_item(struct lxc_container *c, const char *key, const char *value, struct lxl_error *err)
+{
+	if (!c->set_config_item(c, key, value))
+		return lxl_error_set(err, -EINVAL, "LXC rejected the config item '%s = %s'", key, value);
+	return 0;
+}
+
+int lxl_create(const struct lxl_spec *spec, const char *lxcpath, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	_cleanup_(lxl_items_done) struct lxl_items items = {};
+	_cleanup_free_ char *rootfs_item = NULL;
+	struct lxl_host host;
+	struct stat st;
+	char *argv[] = { NULL };
+	bool created = false;
+	int r;
+
+	if (!spec->name)
+		return lxl_error_set(err, -EINVAL, "No container name given");
+	/* everything that can be checked is checked before anything is created */
+	if (spec->rootfs) {
+		if (stat(spec->rootfs, &st) < 0)
+			return lxl_error_set(err, -ENOENT, "Rootfs '%s' does not exist", spec->rootfs);
+		if (!S_ISDIR(st.st_mode))
+			return lxl_error_set(err, -ENOENT, "Rootfs '%s' is not a directory", spec->rootfs);
+	}
+	if (spec->network == LXL_NET_BRIDGE) {
+		r = check_bridge(spec->bridge, err);
+		if (r < 0)
+			return r;
+	}
+	if (spec->seccomp == LXL_SECCOMP_PROFILE && access(spec->seccomp_profile, R_OK) < 0)
+		return lxl_error_set(err, -ENOENT, "Seccomp profile '%s' does not exist",
+				     spec->seccomp_profile);
+	r = lxl_host_probe(spec, &host);
+	if (r < 0)
+		return lxl_error_set(err, r, "Failed to probe the host's cgroups: %s", strerror(-r));
+	r = lxl_config_items(spec, &host, &items, err);
+	if (r < 0)
+		return r;
+
+	r = open_container(lxcpath, spec->name, false, &c, err);
+	if (r < 0)
+		return r;
+	if (c->is_defined(c))
+		return lxl_error_set(err, -EEXIST, "Container '%s' already exists in '%s'", spec->name, lxcpath);
+
+	/* Setting an item before create() gives the container an empty config, so LXC's
+	 * default.conf (a bridge lxcbr0 that need not exist, a generated AppArmor profile) is
+	 * not loaded. The capability list is set after the template ran: the busybox template
+	 * appends its own lxc.cap.drop line, which ours replaces. */
+	for (size_t i = 0; i < items.n; i++) {
+		if (streq(items.kv[2 * i], "lxc.cap.drop"))
+			continue;
+		r = set_item(c, items.kv[2 * i], items.kv[2 * i + 1], err);
+		if (r < 0)
+			return r;
+	}
+	if (spec->rootfs) {
+		if (asprintf(&rootfs_item, "dir:%s", spec->rootfs) < 0)
+			return lxl_error_set(err, -ENOMEM, "Out of memory");
+		r = set_item(c, "lxc.rootfs.path", rootfs_item, err);
+		if (r < 0)
+			return r;
+		r = set_item(c, "lxc.uts.name", spec->name, err);
+		if (r < 0)
+			return r;
+	}
+
+	if (!c->create(c, spec->template_name, NULL, NULL, LXC_CREATE_QUIET, argv)) {
+		r = lxl_error_set(err, -EIO, "Failed to create container '%s'%s%s", spec->name,
+				  spec->template_name ? " with the template " : "",
+				  spec->template_name ?: "");
+		goto fail;
+	}
+	created = true;
+
+	if (!c->clear_config_item(c, "lxc.cap.drop")) {
+		r = lxl_error_set(err, -EIO, "Failed to reset the capability list of '%s'", spec->name);
+		goto fail;
+	}
+	for (size_t i = 0; i < items.n; i++) {
+		if (!streq(items.kv[2 * i], "lxc.cap.drop"))
+			continue;
+		r = set_item(c, items.kv[2 * i], items.kv[2 * i + 1], err);
+		if (r < 0)
+			goto fail;
+	}
+	if (!c->save_config(c, NULL)) {
+		r = lxl_error_set(err, -EIO, "Failed to save the config of '%s'", spec->name);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	if (created || c->is_defined(c))
+		(void) c->destroy(c);
+	return r;
+}
+
+/* Removes @fd's subdirectory @name and everything below it (cgroup directories only hold
+ * kernel files, which rmdir ignores). Returns the number of directories removed. */
+static int rmdir_tree_at(int parent_fd, const char *name, int depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd, n = 0;
+
+	if (depth > CGROUP_WALK_DEPTH)
+		return 0;
+	fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			n += rmdir_tree_at(dirfd(d), de->d_name, depth + 1);
+	closedir(TAKE_PTR(d));
+	if (unlinkat(parent_fd, name, AT_REMOVEDIR) == 0)
+		n++;
+	return n;
+}
+
+/* Is @dname LXC's lxc.monitor.NAME / lxc.payload.NAME, or one of its NAME-N retries? */
+static bool is_lxc_cgroup_of(const char *dname, const char *name)
+{
+	const char *rest = startswith(dname, "lxc.monitor.");
+
+	if (!rest)
+		rest = startswith(dname, "lxc.payload.");
+	if (!rest || !(rest = startswith(rest, name)))
+		return false;
+	if (*rest == 0)
+		return true;
+	if (*rest++ != '-' || !*rest)
+		return false;
+	return strspn(rest, "0123456789") == strlen(rest);
+}
+
+static int cgroups_walk(int parent_fd, const char *name, int depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd, n = 0;
+
+	if (depth > CGROUP_WALK_DEPTH)
+		return 0;
+	fd = dup(parent_fd);
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int sub = -EBADF;
+
+		if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (is_lxc_cgroup_of(de->d_name, name)) {
+			(void) rmdir_tree_at(parent_fd, de->d_name, depth);
+			if (faccessat(parent_fd, de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				n++;	/* still busy: a process (the monitor) is in it */
+			continue;
+		}
+		if (startswith(de->d_name, "lxc.payload.") || startswith(de->d_name, "lxc.monitor."))
+			continue;	/* another container's tree */
+		sub = openat(parent_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (sub >= 0)
+			n += cgroups_walk(sub, name, depth + 1);
+	}
+	return n;
+}
+
+static int cgroups_cleanup_once(const char *name)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &size, f) > 0) {
+		char mnt[4096], fstype[64];
+		const char *sep = strstr(line, " - ");
+		_cleanup_close_ int fd = -EBADF;
+
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPER" */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1)
+			continue;
+		if (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2"))
+			continue;
+		fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			n += cgroups_walk(fd, name, 0);
+	}
+	return n;
+}
+
+int lxl_cgroups_cleanup(const char *name)
+{
+	int r = 0;
+
+	/* LXC's monitor leaves its cgroup only as it exits, a little after the container stopped */
+	for (int i = 0; i < CGROUP_CLEANUP_TRIES; i++) {
+		r = cgroups_cleanup_once(name);
+		if (r <= 0)
+			return r;
+		(void) usleep(CGROUP_CLEANUP_WAIT_US);
+	}
+	return -EBUSY;
+}
+
+/* liblxc moves the process that calls start() into the container's lxc.monitor.NAME cgroups
+ * (as the "transient" pid, meant for lxc-start, which exits at once). A caller that lives on
+ * (run, the manager) would stay there and keep those cgroups busy after the container is
+ * gone, so a short-lived child calls start(). Single-threaded caller: the child may use
+ * liblxc freely. */
+static int start_in_child(struct lxc_container *c)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(c->start(c, 0, NULL) ? EXIT_SUCCESS : EXIT_FAILURE);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	char type[32] = "", link[64] = "";
+	int r;
+
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	if (c->is_running(c))
+		return lxl_error_set(err, -EALREADY, "Container '%s' is already running", name);
+	/* LXC's own error for a missing bridge is buried in its log: say it first */
+	if (c->get_config_item(c, "lxc.net.0.type", type, sizeof(type)) > 0 && streq(type, "veth") &&
+	    c->get_config_item(c, "lxc.net.0.link", link, sizeof(link)) > 0) {
+		r = check_bridge(link, err);
+		if (r < 0)
+			return r;
+	}
+
+	/* the mount hook inherits our environment and reads LXCFS_MOUNT */
+	if (lxcfs_dir)
+		r = setenv("LXCFS_MOUNT", lxcfs_dir, 1);
+	else
+		r = unsetenv("LXCFS_MOUNT");
+	if (r < 0)
+		return lxl_error_set(err, -errno, "Failed to set LXCFS_MOUNT: %m");
+
+	(void) c->want_daemonize(c, true);
+	(void) c->want_close_all_fds(c, true);
+	r = start_in_child(c);
+	if (r < 0 || !c->wait(c, "RUNNING", START_WAIT_S)) {
+		(void) c->stop(c);
+		(void) c->wait(c, "STOPPED", START_WAIT_S);
+		(void) lxl_cgroups_cleanup(name);
+		return lxl_error_set(err, -EIO, "Failed to start container '%s' (see --log-file)", name);
+	}
+	return 0;
+}
+
+int lxl_stop(const char *lxcpath, const char *name, int timeout_s, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	int r;
+
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	if (!c->is_running(c))
+		return 0;
+	if (timeout_s > 0 && c->shutdown(c, timeout_s))
+		return 0;
+	if (!c->stop(c) && c->is_running(c))
+		return lxl_error_set(err, -EIO, "Failed to stop container '%s'", name);
+	(void) c->wait(c, "STOPPED", START_WAIT_S);
+	return 0;
+}
+
+int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	int r;
+
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	if (c->is_running(c)) {
+		(void) c->stop(c);
+		(void) c->wait(c, "STOPPED", START_WAIT_S);
+	}
+	if (!c->destroy(c))
+		return lxl_error_set(err, -EIO, "Failed to destroy container '%s'", name);
+	(void) lxl_cgroups_cleanup(name);
+	return 0;
+}
+
+int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *ret_status,
+	     struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+	char *env[] = { (char *) EXEC_PATH, NULL };
+	int r, status;
+
+	if (!argv || !argv[0])
+		return lxl_error_set(err, -EINVAL, "No command given");
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	if (!c->is_running(c))
+		return lxl_error_set(err, -ESRCH, "Container '%s' is not running", name);
+	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
+	opts.extra_env_vars = env;
+	status = c->attach_run_wait(c, &opts, argv[0], (const char * const *) argv);
+	if (status < 0)
+		return lxl_error_set(err, -EIO, "Failed to run '%s' in container '%s'", argv[0], name);
+	if (WIFEXITED(status))
+		*ret_status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		*ret_status = 128 + WTERMSIG(status);
+	else
+		*ret_status = 255;
+	return 0;
+}
+
+void lxl_info_done(struct lxl_info *info)
+{
+	free(info->name);
+	free(info->state);
+	free(info->memory);
+	free(info->memory_swap);
+	free(info->cpu);
+	free(info->cpuset);
+	free(info->pids);
+	free(info->network);
+	*info = (struct lxl_info) {};
+}
+
+/* The value of the first of @keys that is set, or NULL */
+static char *get_item(struct lxc_container *c, const char * const *keys)
+{
+	for (; *keys; keys++) {
+		char *buf;
+		int len = c->get_config_item(c, *keys, NULL, 0);
+
+		if (len <= 0)
+			continue;
+		buf = calloc((size_t) len + 1, 1);
+		if (!buf)
+			return NULL;
+		if (c->get_config_item(c, *keys, buf, len + 1) != len) {
+			free(buf);
+			continue;
+		}
+		buf[strcspn(buf, "\n")] = 0;
+		return buf;
+	}
+	return NULL;
+}
+
+int lxl_info_get(const char *lxcpath, const char *name, struct lxl_info *ret, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	struct lxl_info info = {};
+	_cleanup_free_ char *quota = NULL, *period = NULL, *link = NULL;
+	int r;
+
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	info.name = strdup(name);
+	info.state = strdup(c->state(c) ?: "UNKNOWN");
+	info.init_pid = c->is_running(c) ? c->init_pid(c) : 0;
+	if (info.init_pid < 0)
+		info.init_pid = 0;
+	info.memory = get_item(c, (const char * const[]) { "lxc.cgroup2.memory.max",
+				 "lxc.cgroup.memory.limit_in_bytes", NULL });
+	info.memory_swap = get_item(c, (const char * const[]) { "lxc.cgroup2.memory.swap.max",
+				      "lxc.cgroup.memory.memsw.limit_in_bytes", NULL });
+	info.cpu = get_item(c, (const char * const[]) { "lxc.cgroup2.cpu.max", NULL });
+	if (!info.cpu) {
+		quota = get_item(c, (const char * const[]) { "lxc.cgroup.cpu.cfs_quota_us", NULL });
+		period = get_item(c, (const char * const[]) { "lxc.cgroup.cpu.cfs_period_us", NULL });
+		if (quota && asprintf(&info.cpu, "%s %s", quota, period ?: "100000") < 0)
+			info.cpu = NULL;
+	}
+	info.cpuset = get_item(c, (const char * const[]) { "lxc.cgroup2.cpuset.cpus",
+				 "lxc.cgroup.cpuset.cpus", NULL });
+	info.pids = get_item(c, (const char * const[]) { "lxc.cgroup2.pids.max", "lxc.cgroup.pids.max", NULL });
+	info.network = get_item(c, (const char * const[]) { "lxc.net.0.type", NULL });
+	link = get_item(c, (const char * const[]) { "lxc.net.0.link", NULL });
+	if (info.network && link) {
+		char *s;
+
+		if (asprintf(&s, "%s (link %s)", info.network, link) >= 0) {
+			free(info.network);
+			info.network = s;
+		}
+	}
+	if (!info.name || !info.state) {
+		lxl_info_done(&info);
+		return lxl_error_set(err, -ENOMEM, "Out of memory");
+	}
+	*ret = info;
+	return 0;
+}
+
+static int info_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct lxl_info *) a)->name, ((const struct lxl_info *) b)->name);
+}
+
+int lxl_list(const char *lxcpath, struct lxl_info **ret_infos, size_t *ret_n, struct lxl_error *err)
+{
+	char **names = NULL;
+	struct lxl_info *infos;
+	size_t n = 0;
+	int count;
+
+	if (access(lxcpath, F_OK) < 0) {
+		*ret_infos = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	count = list_defined_containers(lxcpath, &names, NULL);
+	if (count < 0)
+		return lxl_error_set(err, -EIO, "Failed to list the containers in '%s'", lxcpath);
+	infos = calloc((size_t) count + 1, sizeof(*infos));
+	for (int i = 0; i < count; i++) {
+		if (infos && lxl_info_get(lxcpath, names[i], &infos[n], NULL) == 0)
+			n++;
+		free(names[i]);
+	}
+	free(names);
+	if (!infos)
+		return lxl_error_set(err, -ENOMEM, "Out of memory");
+	qsort(infos, n, sizeof(*infos), info_cmp);
+	*ret_infos = infos;
+	*ret_n = n;
+	return 0;
+}
+
+int lxl_log_open(const char *file, const char *level, const char *name, const char *lxcpath)
+{
+	struct lxc_log log = {
+		.name = name,
+		.lxcpath = lxcpath,
+		.file = file,
+		.level = level ?: "INFO",
+		.prefix = "lxlaunch",
+		.quiet = true,
+	};
+
+	return lxc_log_init(&log) < 0 ? -EIO : 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* liblxlaunch's container operations on top of liblxc. This header does not expose liblxc
+ * types; lxc.c is the only file that includes <lxc/lxccontainer.h>.
+ *
+ * Every function returns 0 (or the documented value) on success and a negative errno on
+ * failure, with one line for the user in @err (which may be NULL):
+ *   -EINVAL   bad spec value             -ENOENT   container, rootfs or profile not found
+ *   -EEXIST   container name taken       -ENODEV   bridge missing
+ *   -EPERM    not root, no subordinate ids  -EOPNOTSUPP  host lacks a feature
+ *   -EIO      liblxc reported a failure (details in its log)
+ * Not thread-safe: lxl_start() sets LXCFS_MOUNT in the process environment. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "spec.h"
+
+#define LXL_DEFAULT_LXCPATH "/var/lib/lxc"
+/* An lxcfs dir for lxl_start() that disables the views: the hook finds no proc/ there */
+#define LXL_LXCFS_NONE "/nonexistent/lxlaunch-no-lxcfs"
+
+/* Probes the host (cgroup controllers, swap accounting, io weight, lxcfs in @spec->lxcfs_dir
+ * or the default mountpoint, LSMs, root's subordinate ids) into *ret. Strings point to
+ * static storage. */
+int lxl_host_probe(const struct lxl_spec *spec, struct lxl_host *ret);
+
+/* Creates the container from @spec under @lxcpath (template or rootfs, then the config items).
+ * Fails with -EEXIST when the name is taken, -ENOENT when --rootfs is missing, -ENODEV when
+ * the bridge does not exist. On failure nothing of the container is left. */
+int lxl_create(const struct lxl_spec *spec, const char *lxcpath, struct lxl_error *err);
+
+/* Starts a created container in the background and waits until it runs. @lxcfs_dir: the lxcfs
+ * mount the mount hook binds from (exported as LXCFS_MOUNT; NULL: the hook's default). On
+ * failure the container is stopped and its leftover lxc.monitor.NAME / lxc.payload.NAME
+ * cgroups are removed; the container itself stays defined. */
+int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, struct lxl_error *err);
+
+/* Asks init to shut down, waits up to @timeout_s seconds, then kills it. 0 when stopped (also
+ * when it was not running). */
+int lxl_stop(const char *lxcpath, const char *name, int timeout_s, struct lxl_error *err);
+
+/* Stops (kills) if running, destroys the container and removes its leftover cgroups. */
+int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err);
+
+/* Runs @argv in the running container (clean environment with a standard PATH, the caller's
+ * stdio) and waits. *ret_status is the command's exit status, 128 + N when killed by signal N,
+ * 126 not executable, 127 not found (liblxc's mapping of the exec error). */
+int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *ret_status,
+	     struct lxl_error *err);
+
+struct lxl_info {
+	char *name;
+	char *state;		/* "RUNNING", "STOPPED", ... */
+	pid_t init_pid;		/* 0 unless running */
+	char *memory;		/* configured limits as in the config; NULL when unset */
+	char *memory_swap;
+	char *cpu;		/* "QUOTA PERIOD" (v2 cpu.max or v1 cfs quota/period) */
+	char *cpuset;
+	char *pids;
+	char *network;		/* lxc.net.0.type (+ link) */
+};
+void lxl_info_done(struct lxl_info *info);
+
+/* Fills *ret for one container; -ENOENT when it is not defined. */
+int lxl_info_get(const char *lxcpath, const char *name, struct lxl_info *ret, struct lxl_error *err);
+
+/* All containers defined under @lxcpath, sorted by name; *ret_infos (caller frees each with
+ * lxl_info_done() and the array with free()) and *ret_n. */
+int lxl_list(const char *lxcpath, struct lxl_info **ret_infos, size_t *ret_n, struct lxl_error *err);
+
+/* Removes the lxc.monitor.NAME and lxc.payload.NAME cgroups (and LXC's NAME-N retries) below
+ * every mounted cgroup hierarchy, children first, waiting up to 5 s for them to empty (the
+ * monitor leaves its cgroup as it exits). Returns 0, -EBUSY when some are still in use. */
+int lxl_cgroups_cleanup(const char *name);
+
+/* Sends liblxc's log to @file at @level ("ERROR", "INFO", "DEBUG", ...; NULL: INFO), quiet on
+ * stderr. Call once, before any other function. */
+int lxl_log_open(const char *file, const char *level, const char *name, const char *lxcpath);

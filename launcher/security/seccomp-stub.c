@@ -32,3 +32,8 @@ int seccomp_profile_bpf(const char *text, int *ret_fd)
 {
 	return -EOPNOTSUPP;
 }
+
+int seccomp_profile_write_at(int dirfd, const char *name, const char *text)
+{
+	return -EOPNOTSUPP;
+}

@@ -516,3 +516,41 @@ int seccomp_profile_build(const struct seccomp_opts *o, char **ret_profile)
 	*ret_profile = TAKE_PTR(text);
 	return 0;
 }
+
+int seccomp_profile_write_at(int dirfd, const char *name, const char *text)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(text), done = 0;
+	int r;
+
+	if (!*name || strchr(name, '/'))
+		return -EINVAL;
+	if (asprintf(&tmp, ".%s.tmp", name) < 0)
+		return -ENOMEM;
+	/* a stale temp file from a crashed run; the directory is the launcher's own */
+	(void) unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			(void) unlinkat(dirfd, tmp, 0);
+			return r;
+		}
+		done += (size_t) n;
+	}
+	/* rename: LXC never sees a half-written profile, and a symlink at @name is replaced,
+	 * not followed */
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		(void) unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}

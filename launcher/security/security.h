@@ -104,6 +104,11 @@ int seccomp_profile_build(const struct seccomp_opts *o, char **ret_profile);
  * No logging. Returns 0, -EINVAL, -EOPNOTSUPP, -ENOMEM. */
 int seccomp_profile_check(const char *text, unsigned *ret_line);
 
+/* Writes @text (from seccomp_profile_build()) to the file @name in @dirfd (AT_FDCWD allowed),
+ * mode 0644, through a temporary file and rename(2), for lxc.seccomp.profile = <dir>/<name>.
+ * @name must not contain '/'. Returns 0, -EINVAL, -EOPNOTSUPP without libseccomp, -errno. */
+int seccomp_profile_write_at(int dirfd, const char *name, const char *text);
+
 /* Compiles @text (a profile as returned by seccomp_profile_build()) for the native architecture
  * and returns a sealed, O_CLOEXEC memfd positioned at 0 holding the classic BPF program (an array
  * of struct sock_filter, size = the file size), for a caller that loads the filter itself

@@ -534,6 +534,36 @@ START_TEST(seccomp_bad_texts)
 }
 END_TEST
 
+START_TEST(seccomp_write_file)
+{
+	struct seccomp_opts o = { .kind = SECCOMP_PROFILE_DEFAULT };
+	_cleanup_free_ char *text = NULL, *back = NULL;
+	char dir[] = "/tmp/lxkit-test-seccomp-XXXXXX";
+	_cleanup_close_ int dfd = -EBADF;
+	struct stat st;
+
+	if (!have_seccomp()) {
+		ck_assert_int_eq(seccomp_profile_write_at(AT_FDCWD, "x", "2\n"), -EOPNOTSUPP);
+		return;
+	}
+	ck_assert_int_eq(seccomp_profile_build(&o, &text), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(symlinkat("/etc/passwd", dfd, "seccomp"), 0);	/* replaced, not followed */
+	ck_assert_int_eq(seccomp_profile_write_at(dfd, "seccomp", text), 0);
+	ck_assert_int_eq(fstatat(dfd, "seccomp", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0644 & ~umask(022));
+	ck_assert_int_eq(read_full_at(dfd, "seccomp", 1 << 20, &back, NULL), 0);
+	ck_assert_str_eq(back, text);
+	ck_assert_int_eq(faccessat(dfd, ".seccomp.tmp", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	ck_assert_int_eq(seccomp_profile_write_at(dfd, "a/b", text), -EINVAL);
+	ck_assert_int_eq(unlinkat(dfd, "seccomp", 0), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* ---- LSM ---- */
 
 START_TEST(lsm_lookup)
@@ -638,6 +668,7 @@ int main(void)
 	tcase_add_loop_test(tc, seccomp_bad_texts, 0, ELEMENTSOF(profile_text_cases));
 	tcase_add_loop_test(tc, seccomp_good_texts, 0, ELEMENTSOF(profile_good_texts));
 	tcase_add_test(tc, seccomp_bpf_loads);
+	tcase_add_test(tc, seccomp_write_file);
 	tcase_add_test(tc, lsm_lookup);
 	tcase_add_test(tc, lsm_detect_nop);
 	tcase_add_loop_test(tc, lsm_labels_without_lsm, 0, ELEMENTSOF(label_cases));

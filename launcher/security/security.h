@@ -61,7 +61,11 @@ enum seccomp_profile_kind {
 struct seccomp_opts {
 	enum seccomp_profile_kind kind;
 	const char *path;	/* SECCOMP_PROFILE_FILE only */
-	bool notify_sysinfo;	/* add "sysinfo notify" (user notification answers sysinfo(2)) */
+	/* Add "sysinfo notify": sysinfo(2) is answered by a seccomp user-notification listener.
+	 * Needs lxc.seccomp.notify.proxy with a listener answering it: checked with LXC 5.0.2,
+	 * without a proxy the monitor logs "No seccomp proxy fd specified" and sysinfo() fails
+	 * in the container (busybox free prints zeros). */
+	bool notify_sysinfo;
 };
 
 /* Maps the argument of --seccomp: NULL or "default" -> DEFAULT, "unconfined" -> UNCONFINED,

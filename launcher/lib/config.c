@@ -114,36 +114,6 @@ int lxl_subid_parse(const char *text, const char *user, uint64_t *ret_start, uin
 	return 0;
 }
 
-const char * const lxl_default_cap_drop[] = {
-	"mac_admin", "mac_override", "sys_module", "sys_rawio", "sys_time", NULL,
-};
-
-/* include/uapi/linux/capability.h, CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE (40) */
-static const char * const cap_names[] = {
-	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
-	"setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
-	"ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
-	"lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
-	"wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
-};
-
-bool lxl_cap_name_is_known(const char *name)
-{
-	for (size_t i = 0; i < ELEMENTSOF(cap_names); i++)
-		if (streq(cap_names[i], name))
-			return true;
-	return false;
-}
-
-static bool strv_has(char * const *l, const char *s)
-{
-	for (; l && *l; l++)
-		if (streq(*l, s))
-			return true;
-	return false;
-}
-
 static const char * const ctrl_names[LXL_CTRL_MAX] = {
 	[LXL_CTRL_MEMORY] = "memory", [LXL_CTRL_CPU] = "cpu", [LXL_CTRL_CPUSET] = "cpuset",
 	[LXL_CTRL_PIDS] = "pids", [LXL_CTRL_IO] = "io",
@@ -278,29 +248,6 @@ static int add_network(const struct lxl_spec *spec, struct lxl_items *items, str
 	}
 }
 
-static int add_caps(const struct lxl_spec *spec, struct lxl_items *items, struct lxl_error *err)
-{
-	_cleanup_(strbuf_done) struct strbuf drop = STRBUF_INIT(4096);
-	int r = 0;
-
-	for (char **c = spec->cap_drop; c && *c; c++)
-		if (!lxl_cap_name_is_known(*c))
-			return lxl_error_set(err, -EINVAL, "Unknown capability '%s' in --cap-drop", *c);
-	for (char **c = spec->cap_add; c && *c; c++)
-		if (!lxl_cap_name_is_known(*c))
-			return lxl_error_set(err, -EINVAL, "Unknown capability '%s' in --cap-add", *c);
-	for (const char * const *c = lxl_default_cap_drop; *c && r >= 0; c++)
-		if (!strv_has(spec->cap_add, *c) && !strv_has(spec->cap_drop, *c))
-			r = strbuf_appendf(&drop, "%s%s", drop.len ? " " : "", *c);
-	for (char **c = spec->cap_drop; c && *c && r >= 0; c++)
-		r = strbuf_appendf(&drop, "%s%s", drop.len ? " " : "", *c);
-	if (r < 0)
-		return lxl_error_set(err, r, "Capability list too long");
-	if (drop.len == 0)
-		return 0;
-	return add(items, "lxc.cap.drop", drop.buf, err);
-}
-
 int lxl_config_items(const struct lxl_spec *spec, const struct lxl_host *host, struct lxl_items *items,
 		     struct lxl_error *err)
 {
@@ -356,10 +303,5 @@ int lxl_config_items(const struct lxl_spec *spec, const struct lxl_host *host, s
 			return r;
 	}
 
-	if (spec->seccomp == LXL_SECCOMP_PROFILE) {
-		r = add(items, "lxc.seccomp.profile", spec->seccomp_profile, err);
-		if (r < 0)
-			return r;
-	}
-	return add_caps(spec, items, err);
+	return 0;
 }

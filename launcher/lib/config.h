@@ -62,15 +62,10 @@ enum lxl_cg_version lxl_cg_version_parse(const char *proc_cgroups, const char *u
  * malformed line for @user. */
 int lxl_subid_parse(const char *text, const char *user, uint64_t *ret_start, uint64_t *ret_count);
 
-/* The default capability drop list (what LXC's common.conf drops) */
-extern const char * const lxl_default_cap_drop[];
-/* Is @name (lower case, without cap_) a capability the kernel defines? */
-bool lxl_cap_name_is_known(const char *name);
-
-/* Appends the LXC items for @spec on @host to @items (limits, network, idmap, LSM, hook,
- * capabilities). The capability list goes into "lxc.cap.drop" once, space-separated.
+/* Appends the LXC items for @spec on @host to @items (limits, network, idmap, LSM, hook).
+ * Capabilities and seccomp come from launcher/security (lxc.c adds them).
  * Returns 0, or -EOPNOTSUPP (the host lacks what a setting needs: a controller, swap
  * accounting, an io weight file, AppArmor, SELinux), -EPERM (userns without subordinate ids
- * for root), -EINVAL (unknown capability), -ENOMEM; with a message in @err. */
+ * for root), -ENOMEM; with a message in @err. */
 int lxl_config_items(const struct lxl_spec *spec, const struct lxl_host *host, struct lxl_items *items,
 		     struct lxl_error *err);

@@ -30,8 +30,8 @@ int caps_from_name(const char *name, int *ret_cap);
  * not dropped is accepted and has no effect.
  * Returns 0 and *ret_text (caller frees): lowercase names without "cap_", separated by one space,
  * in capability-number order, "" when nothing is dropped (then set no lxc.cap.drop at all:
- * an empty value clears LXC's list, which is the same thing but depends on include order). Returns -EINVAL for an unknown name
- * (logged: "Unknown capability 'NAME'"), -ENOMEM. */
+ * an empty value clears LXC's list, which is the same thing but depends on include order).
+ * Returns -EINVAL for an unknown name (logged: "Unknown capability 'NAME'"), -ENOMEM. */
 int caps_drop_list(const char *const *drop, const char *const *add, char **ret_text);
 
 /* Same, without logging: on -EINVAL, *ret_unknown (if not NULL) points at a newly allocated copy

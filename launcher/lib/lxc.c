@@ -137,7 +137,7 @@ static int set_item(struct lxc_container *c, const char *key, const char *value,
 	return 0;
 }
 
-#define SECCOMP_PROFILE_FILE "seccomp.profile"
+#define LXL_SECCOMP_FILENAME "seccomp.profile"
 
 /* Policy built and validated in the parent (STYLE.md 3.10): the lxc.cap.drop text (*ret_cap_drop,
  * "" for none) and the LXC-format seccomp profile (*ret_seccomp, NULL for unconfined). */
@@ -199,12 +199,12 @@ static int install_seccomp(struct lxc_container *c, const char *lxcpath, const c
 	int r;
 
 	if (asprintf(&dir, "%s/%s", lxcpath, name) < 0 ||
-	    asprintf(&path, "%s/" SECCOMP_PROFILE_FILE, dir) < 0)
+	    asprintf(&path, "%s/" LXL_SECCOMP_FILENAME, dir) < 0)
 		return lxl_error_set(err, -ENOMEM, "Out of memory");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return lxl_error_set(err, -errno, "Failed to open '%s': %m", dir);
-	r = seccomp_profile_write_at(dfd, SECCOMP_PROFILE_FILE, text);
+	r = seccomp_profile_write_at(dfd, LXL_SECCOMP_FILENAME, text);
 	if (r < 0)
 		return lxl_error_set(err, r, "Failed to write '%s': %s", path, strerror(-r));
 	return set_item(c, "lxc.seccomp.profile", path, err);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,7 +29,8 @@ int log_internal(enum log_level level, int r, const char *fmt, ...)
 		return r;
 	if (r < 0)
 		errno = -r;
-	n = snprintf(buf, sizeof(buf), "lxcfs: ");
+	/* the program's name ("lxcfs", "lxlaunch", ...) prefixes every line */
+	n = snprintf(buf, sizeof(buf), "%s: ", program_invocation_short_name);
 	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - (size_t) n - 1, fmt, ap);
 	va_end(ap);

@@ -18,7 +18,7 @@ enum log_level {
 void log_set_max_level(enum log_level level);
 bool log_level_enabled(enum log_level level);
 
-/* Prints one line "lxcfs: <text>" to stderr when @level is enabled. Thread-safe (one write(2)).
+/* Prints one line "<program>: <text>" to stderr when @level is enabled. Thread-safe (one write(2)).
  * Returns @r so callers can "return log_xxx_errno(r, ...)"; errno is set to -r while formatting. */
 int log_internal(enum log_level level, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

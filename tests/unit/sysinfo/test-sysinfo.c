@@ -5,19 +5,29 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cgroup-file.h"
 #include "check-main.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "fixture.h"
 #include "loadavg.h"
 #include "meminfo.h"
 #include "memstat.h"
 #include "parse-util.h"
 #include "proc.h"
+#include "responder.h"
 #include "strbuf.h"
 #include "sysinfo-load.h"
 #include "sysinfo-view.h"
@@ -318,6 +328,158 @@ START_TEST(loader_v2_nested)
 }
 END_TEST
 
+/* ---- the proxy protocol, with this test as LXC's monitor ---- */
+
+/* LXC's struct seccomp_notify_proxy_msg layout (src/lxc/lxcseccomp.h), written out here on
+ * purpose rather than shared with responder.c: the test checks the ABI, not the code. */
+struct fake_proxy_msg {
+	uint64_t reserved;
+	int32_t monitor_pid, init_pid;
+	uint16_t notif, resp, data;
+	uint64_t cookie_len;
+};
+
+#define COOKIE "lxkit-cookie"
+
+struct fake_monitor {
+	int sock;
+	int mem;	/* a memfd standing in for /proc/PID/mem */
+	struct seccomp_notif_sizes sizes;
+};
+
+/* Sends one notification for syscall @nr with args[0] = @addr, as LXC's
+ * seccomp_notify_handler() does (header, notif, resp, cookie; /proc/PID dirfd, mem fd and
+ * listener fd as SCM_RIGHTS), and receives the reply. Returns the reply's length. */
+static ssize_t fake_notify(struct fake_monitor *m, uint64_t id, int nr, uint64_t addr,
+			   struct seccomp_notif_resp *ret_resp)
+{
+	_Alignas(8) uint8_t buf[4096] = {};
+	struct fake_proxy_msg h = {
+		.monitor_pid = getpid(), .init_pid = getpid(),
+		.notif = m->sizes.seccomp_notif, .resp = m->sizes.seccomp_notif_resp,
+		.data = m->sizes.seccomp_data, .cookie_len = strlen(COOKIE),
+	};
+	struct seccomp_notif req = {
+		.id = id, .pid = (uint32_t) getpid(),
+		.data = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .args = { addr } },
+	};
+	size_t base = sizeof(h) + h.notif + h.resp;
+	int fds[3] = { open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC), m->mem,
+		       open("/dev/null", O_RDONLY | O_CLOEXEC) };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(fds))];
+	} cbuf = {};
+	struct iovec iov = { .iov_base = buf, .iov_len = base + h.cookie_len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	ssize_t n;
+
+	ck_assert(fds[0] >= 0 && fds[2] >= 0);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), &req, sizeof(req));
+	memcpy(buf + base, COOKIE, strlen(COOKIE));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	ck_assert_int_eq(sendmsg(m->sock, &mh, 0), (ssize_t) (base + h.cookie_len));
+	(void) close(fds[0]);
+	(void) close(fds[2]);
+
+	memset(buf, 0xaa, sizeof(buf));
+	n = recv(m->sock, buf, sizeof(buf), 0);
+	if (n > 0) {
+		memcpy(&h, buf, sizeof(h));
+		ck_assert_uint_eq(h.reserved, 0);
+		memcpy(ret_resp, buf + sizeof(h) + h.notif, sizeof(*ret_resp));
+	}
+	return n;
+}
+
+START_TEST(proxy_protocol)
+{
+	char dir[] = "/tmp/lxkit-test-sysinfo-XXXXXX", path[128];
+	struct sysinfo_responder *r = NULL;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct fake_monitor m = {};
+	struct seccomp_notif_resp resp;
+	struct sysinfo si, zero = {};
+	struct sysinfo_responder_stats st;
+	_cleanup_free_ char *stat = NULL;
+	uint64_t start_ticks;
+	size_t base;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/proxy.sock", dir);
+	ck_assert_int_eq(sysinfo_responder_new(path, &r), 0);
+	ck_assert_int_eq(sysinfo_responder_start(r), 0);
+	ck_assert_int_eq(syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &m.sizes), 0);
+	base = sizeof(struct fake_proxy_msg) + m.sizes.seccomp_notif + m.sizes.seccomp_notif_resp;
+	m.mem = memfd_create("fake-mem", MFD_CLOEXEC);
+	ck_assert_int_ge(m.mem, 0);
+	ck_assert_int_eq(ftruncate(m.mem, 4096), 0);
+	m.sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ck_assert_int_eq(connect(m.sock, (struct sockaddr *) &sa, sizeof(sa)), 0);
+
+	/* sysinfo: answered, the struct written at args[0] through the mem fd */
+	ck_assert_int_eq(fake_notify(&m, 77, SYS_sysinfo, 512, &resp), (ssize_t) base);
+	ck_assert_uint_eq(resp.id, 77);
+	ck_assert_uint_eq(resp.flags, 0);
+	ck_assert_int_eq(resp.error, 0);
+	ck_assert_int_eq(resp.val, 0);
+	ck_assert_int_eq(pread(m.mem, &si, sizeof(si), 512), (ssize_t) sizeof(si));
+	ck_assert_uint_eq(si.mem_unit, 1);
+	ck_assert_uint_gt(si.totalram, 0);
+	ck_assert_uint_le(si.freeram, si.totalram);
+	/* "the container" is this test: its uptime is this process's age */
+	ck_assert_int_eq(read_full_at(AT_FDCWD, "/proc/self/stat", 1 << 16, &stat, NULL), 0);
+	ck_assert_int_eq(proc_stat_starttime(stat, &start_ticks), 0);
+	{
+		struct timespec ts;
+		uint64_t hz = (uint64_t) sysconf(_SC_CLK_TCK);
+
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		ck_assert_int_le(si.uptime, (long) ((uint64_t) ts.tv_sec - start_ticks / hz) + 1);
+	}
+
+	/* another syscall: CONTINUE, memory untouched */
+	ck_assert_int_eq(pwrite(m.mem, &zero, sizeof(zero), 1024), (ssize_t) sizeof(zero));
+	ck_assert_int_eq(fake_notify(&m, 78, SYS_getpid, 1024, &resp), (ssize_t) base);
+	ck_assert_uint_eq(resp.id, 78);
+	ck_assert_uint_eq(resp.flags, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+	ck_assert_int_eq(resp.error, 0);
+	ck_assert_int_eq(pread(m.mem, &si, sizeof(si), 1024), (ssize_t) sizeof(si));
+	ck_assert_mem_eq(&si, &zero, sizeof(si));
+
+	/* a sysinfo whose answer cannot be written (NULL buffer): CONTINUE, the kernel says EFAULT */
+	ck_assert_int_eq(fake_notify(&m, 79, SYS_sysinfo, 0, &resp), (ssize_t) base);
+	ck_assert_uint_eq(resp.flags, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+
+	/* a malformed message: no answer, the connection is closed */
+	ck_assert_int_eq(send(m.sock, "short", 5, 0), 5);
+	{
+		char b[64];
+
+		ck_assert_int_eq(recv(m.sock, b, sizeof(b), 0), 0);
+	}
+	sysinfo_responder_get_stats(r, &st);
+	ck_assert_uint_eq(st.answered, 1);
+	ck_assert_uint_eq(st.continued, 2);
+	ck_assert_uint_eq(st.bad_messages, 1);
+
+	(void) close(m.sock);
+	(void) close(m.mem);
+	sysinfo_responder_free(r);
+	ck_assert_int_eq(access(path, F_OK), -1);	/* the socket file is gone */
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sysinfo");
@@ -331,6 +493,7 @@ int main(void)
 	tcase_add_test(tc, loads_and_procs);
 	tcase_add_test(tc, loader_v1);
 	tcase_add_test(tc, loader_v2_nested);
+	tcase_add_test(tc, proxy_protocol);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -526,12 +526,24 @@ int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err)
 	return 0;
 }
 
+/* Runs in the container, after liblxc's clone and setns: no allocation, no logging. The exit
+ * codes for a command that could not be executed follow docker/podman (and POSIX sh): 127 not
+ * found, 126 found but not executable. */
+static int exec_in_container(void *payload)
+{
+	char * const *argv = payload;
+
+	(void) execvp(argv[0], argv);
+	return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+}
+
 int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *ret_status,
 	     struct lxl_error *err)
 {
 	_cleanup_container_ struct lxc_container *c = NULL;
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
 	char *env[] = { (char *) EXEC_PATH, NULL };
+	pid_t pid = 0;
 	int r, status;
 
 	if (!argv || !argv[0])
@@ -543,9 +555,12 @@ int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *re
 		return lxl_error_set(err, -ESRCH, "Container '%s' is not running", name);
 	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
 	opts.extra_env_vars = env;
-	status = c->attach_run_wait(c, &opts, argv[0], (const char * const *) argv);
-	if (status < 0)
+	if (c->attach(c, exec_in_container, (void *) argv, &opts, &pid) < 0 || pid <= 0)
 		return lxl_error_set(err, -EIO, "Failed to run '%s' in container '%s'", argv[0], name);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return lxl_error_set(err, -errno, "Failed to wait for '%s' in container '%s': %m",
+					     argv[0], name);
 	if (WIFEXITED(status))
 		*ret_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))

@@ -47,7 +47,7 @@ int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err);
 
 /* Runs @argv in the running container (clean environment with a standard PATH, the caller's
  * stdio) and waits. *ret_status is the command's exit status, 128 + N when killed by signal N,
- * 126 not executable, 127 not found (liblxc's mapping of the exec error). */
+ * 126 not executable, 127 not found. */
 int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *ret_status,
 	     struct lxl_error *err);
 

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,30 @@ static int set_item(struct lxc_container *c, const char *key, const char *value,
 	return 0;
 }
 
+/* The container's root is a mapped uid: it must be able to reach its rootfs below @lxcpath,
+ * or LXC fails the start with an obscure error. */
+static int check_searchable(const char *lxcpath, uint64_t root_uid, struct lxl_error *err)
+{
+	_cleanup_free_ char *p = strdup(lxcpath);
+	struct stat st;
+
+	if (!p)
+		return lxl_error_set(err, -ENOMEM, "Out of memory");
+	for (;;) {
+		char *slash;
+
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH))
+			return lxl_error_set(err, -EACCES, "Option --userns: the container's root (host uid "
+					     "%" PRIu64 ") cannot enter '%s' (mode %04o); make it searchable "
+					     "(chmod o+x) or use another --lxcpath", root_uid, p,
+					     (unsigned) (st.st_mode & 07777));
+		slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			return 0;
+		*slash = 0;
+	}
+}
+
 #define LXL_SECCOMP_FILENAME "seccomp.profile"
 
 /* Policy built and validated in the parent (STYLE.md 3.10): the lxc.cap.drop text (*ret_cap_drop,
@@ -244,6 +269,11 @@ int lxl_create(const struct lxl_spec *spec, const char *lxcpath, struct lxl_erro
 	r = lxl_config_items(spec, &host, &items, err);
 	if (r < 0)
 		return r;
+	if (spec->userns) {
+		r = check_searchable(lxcpath, host.subuid_start, err);
+		if (r < 0)
+			return r;
+	}
 	r = build_security(spec, &cap_drop, &seccomp_text, err);
 	if (r < 0)
 		return r;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "cleanup.h"
 #include "lxc.h"
 #include "parse-util.h"
+#include "responder.h"
 #include "spec.h"
 
 enum {
@@ -28,6 +30,7 @@ enum {
 };
 
 #define STOP_TIMEOUT_DEFAULT 10
+#define SYSINFO_SOCK_DIR "/run/lxkit"	/* root only (0700): the proxy socket of run */
 
 static const char *arg_lxcpath = LXL_DEFAULT_LXCPATH;
 static const char *arg_log_file;
@@ -256,7 +259,7 @@ static int verb_create(bool quiet)
 	r = lxl_spec_validate(&arg_spec, true, &err);
 	if (r < 0)
 		return fail(r, &err);
-	r = lxl_create(&arg_spec, arg_lxcpath, &err);
+	r = lxl_create(&arg_spec, arg_lxcpath, NULL, &err);
 	if (r < 0)
 		return fail(r, &err);
 	if (!quiet)
@@ -313,6 +316,8 @@ static int verb_run(char * const cmd[])
 	struct lxl_error err = {};
 	char name[LXL_NAME_MAX + 1];
 	struct sigaction sa = { .sa_handler = on_signal };
+	_cleanup_(sysinfo_responder_freep) struct sysinfo_responder *si = NULL;
+	char sock[sizeof(SYSINFO_SOCK_DIR "/sysinfo-.sock") + 16];
 	int r, status = EXIT_LAUNCHER;
 
 	if (!arg_spec.name) {
@@ -337,12 +342,42 @@ static int verb_run(char * const cmd[])
 	(void) sigaction(SIGTERM, &sa, NULL);
 	(void) sigaction(SIGHUP, &sa, NULL);
 
-	r = lxl_create(&arg_spec, arg_lxcpath, &err);
+	/* sysinfo(2) interception: run lives as long as its container, so it can answer LXC's
+	 * notify proxy (launcher/sysinfo). It listens before the start: the monitor connects
+	 * once, at start. */
+	if (arg_spec.seccomp != LXL_SECCOMP_UNCONFINED) {
+		r = snprintf(sock, sizeof(sock), SYSINFO_SOCK_DIR "/sysinfo-%d.sock", (int) getpid());
+		if (r < 0 || (size_t) r >= sizeof(sock))
+			return EXIT_LAUNCHER;
+		if (mkdir(SYSINFO_SOCK_DIR, 0700) < 0 && errno != EEXIST) {
+			err_line("Failed to create '%s': %m", SYSINFO_SOCK_DIR);
+			return EXIT_LAUNCHER;
+		}
+		r = sysinfo_responder_new(sock, &si);
+		if (r < 0) {
+			err_line("Failed to listen on '%s' for sysinfo calls: %s", sock, strerror(-r));
+			return EXIT_LAUNCHER;
+		}
+	}
+
+	r = lxl_create(&arg_spec, arg_lxcpath, si ? sock : NULL, &err);
 	if (r < 0) {
 		fail(r, &err);
 		return EXIT_LAUNCHER;
 	}
 	r = lxl_start(arg_lxcpath, arg_spec.name, lxcfs_dir_for_start(), &err);
+	if (r >= 0 && si) {
+		pid_t init_pid;
+
+		r = lxl_init_pid(arg_lxcpath, arg_spec.name, &init_pid, &err);
+		if (r >= 0 && sysinfo_responder_watch(si, init_pid) < 0)
+			err_line("Failed to sample the container's load, ignoring");
+		if (r >= 0) {
+			r = sysinfo_responder_start(si);
+			if (r < 0)
+				lxl_error_set(&err, r, "Failed to start the sysinfo responder: %s", strerror(-r));
+		}
+	}
 	if (r < 0)
 		fail(r, &err);
 	else if (got_signal)

@@ -166,8 +166,8 @@ static int check_searchable(const char *lxcpath, uint64_t root_uid, struct lxl_e
 
 /* Policy built and validated in the parent (STYLE.md 3.10): the lxc.cap.drop text (*ret_cap_drop,
  * "" for none) and the LXC-format seccomp profile (*ret_seccomp, NULL for unconfined). */
-static int build_security(const struct lxl_spec *spec, char **ret_cap_drop, char **ret_seccomp,
-			  struct lxl_error *err)
+static int build_security(const struct lxl_spec *spec, bool notify_sysinfo, char **ret_cap_drop,
+			  char **ret_seccomp, struct lxl_error *err)
 {
 	_cleanup_free_ char *drop = NULL, *unknown = NULL, *profile = NULL;
 	struct seccomp_opts o;
@@ -184,6 +184,7 @@ static int build_security(const struct lxl_spec *spec, char **ret_cap_drop, char
 				  spec->seccomp == LXL_SECCOMP_PROFILE ? spec->seccomp_profile : NULL, &o);
 	if (r < 0)
 		return lxl_error_set(err, r, "Invalid seccomp profile");
+	o.notify_sysinfo = notify_sysinfo && o.kind != SECCOMP_PROFILE_UNCONFINED;
 	if (o.kind == SECCOMP_PROFILE_FILE) {
 		_cleanup_free_ char *text = NULL;
 		unsigned line = 0;
@@ -235,11 +236,12 @@ static int install_seccomp(struct lxc_container *c, const char *lxcpath, const c
 	return set_item(c, "lxc.seccomp.profile", path, err);
 }
 
-int lxl_create(const struct lxl_spec *spec, const char *lxcpath, struct lxl_error *err)
+int lxl_create(const struct lxl_spec *spec, const char *lxcpath, const char *sysinfo_proxy,
+	       struct lxl_error *err)
 {
 	_cleanup_container_ struct lxc_container *c = NULL;
 	_cleanup_(lxl_items_done) struct lxl_items items = {};
-	_cleanup_free_ char *rootfs_item = NULL, *cap_drop = NULL, *seccomp_text = NULL;
+	_cleanup_free_ char *rootfs_item = NULL, *cap_drop = NULL, *seccomp_text = NULL, *proxy_item = NULL;
 	struct lxl_host host;
 	struct stat st;
 	char *argv[] = { NULL };
@@ -274,9 +276,16 @@ int lxl_create(const struct lxl_spec *spec, const char *lxcpath, struct lxl_erro
 		if (r < 0)
 			return r;
 	}
-	r = build_security(spec, &cap_drop, &seccomp_text, err);
+	r = build_security(spec, sysinfo_proxy != NULL, &cap_drop, &seccomp_text, err);
 	if (r < 0)
 		return r;
+	if (sysinfo_proxy && seccomp_text) {
+		if (asprintf(&proxy_item, "unix:%s", sysinfo_proxy) < 0)
+			return lxl_error_set(err, -ENOMEM, "Out of memory");
+		r = lxl_items_add(&items, "lxc.seccomp.notify.proxy", proxy_item);
+		if (r < 0)
+			return lxl_error_set(err, r, "Out of memory");
+	}
 
 	r = open_container(lxcpath, spec->name, false, &c, err);
 	if (r < 0)
@@ -729,4 +738,20 @@ int lxl_log_open(const char *file, const char *level, const char *name, const ch
 	};
 
 	return lxc_log_init(&log) < 0 ? -EIO : 0;
+}
+
+int lxl_init_pid(const char *lxcpath, const char *name, pid_t *ret_pid, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	pid_t pid;
+	int r;
+
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	pid = c->is_running(c) ? c->init_pid(c) : -1;
+	if (pid <= 0)
+		return lxl_error_set(err, -ESRCH, "Container '%s' is not running", name);
+	*ret_pid = pid;
+	return 0;
 }

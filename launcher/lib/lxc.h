@@ -27,10 +27,18 @@
  * static storage. */
 int lxl_host_probe(const struct lxl_spec *spec, struct lxl_host *ret);
 
-/* Creates the container from @spec under @lxcpath (template or rootfs, then the config items).
- * Fails with -EEXIST when the name is taken, -ENOENT when --rootfs is missing, -ENODEV when
- * the bridge does not exist. On failure nothing of the container is left. */
-int lxl_create(const struct lxl_spec *spec, const char *lxcpath, struct lxl_error *err);
+/* Creates the container from @spec under @lxcpath (template or rootfs, then the config items,
+ * the capability list and the seccomp profile from launcher/security). @sysinfo_proxy: a unix
+ * socket path where a sysinfo responder (launcher/sysinfo) will listen from before the start
+ * for as long as the container runs: the profile gets "sysinfo notify" and
+ * lxc.seccomp.notify.proxy points there (ignored with --seccomp unconfined); NULL: no
+ * interception. Fails with -EEXIST when the name is taken, -ENOENT when --rootfs is missing,
+ * -ENODEV when the bridge does not exist. On failure nothing of the container is left. */
+int lxl_create(const struct lxl_spec *spec, const char *lxcpath, const char *sysinfo_proxy,
+	       struct lxl_error *err);
+
+/* The host pid of the running container's init; -ESRCH when it does not run. */
+int lxl_init_pid(const char *lxcpath, const char *name, pid_t *ret_pid, struct lxl_error *err);
 
 /* Starts a created container in the background and waits until it runs. @lxcfs_dir: the lxcfs
  * mount the mount hook binds from (exported as LXCFS_MOUNT; NULL: the hook's default). On

@@ -11,6 +11,8 @@
 #   - a failed start leaves no container directory and no lxc.monitor/payload cgroups
 #   - --userns (root's subordinate ids given through a private bind mount over /etc/subuid):
 #     root inside is host uid 1000000
+#   - the default seccomp filter denies delete_module (EPERM, ENOSYS unconfined); run answers
+#     sysinfo(2) with the container's view: totalram 256 MiB, its uptime, busybox uptime
 #
 # Environment: LXLAUNCH_BIN (meson passes it), LXCFS_BIN. Containers are named
 # lxkit-test-<pid>-..., destroyed by the EXIT trap whatever happens.
@@ -216,6 +218,34 @@ lxt_is "$RC" 0 "run --userns: exit status 0"
 lxt_is "$(out userns | sed -n 1p | tr -s ' ' | sed 's/^ //')" "0 1000000 65536" \
 	"run --userns: root inside maps to host uid 1000000 (uid_map)"
 lxt_is "$(out userns | sed -n 2p)" 0 "run --userns: id -u inside is 0"
+
+# ---------------------------------------------------------------- 7. seccomp and sysinfo(2)
+# delete_module: this kernel has no modules (ENOSYS) unless the default filter denies it (EPERM);
+# --cap-add sys_module so the capability check does not answer EPERM first
+lxl deny run --lxcpath "$P" --name "$PFX-deny" --no-lxcfs --cap-add sys_module -- busybox rmmod lxkitfoo
+lxt_match "$(err deny)" "Operation not permitted" "default seccomp: a denied syscall (delete_module) fails with EPERM"
+lxl nodeny run --lxcpath "$P" --name "$PFX-nodeny" --no-lxcfs --seccomp unconfined --cap-add sys_module -- \
+	busybox rmmod lxkitfoo
+lxt_false "--seccomp unconfined: the same call is not EPERM" grep -q "Operation not permitted" "$T/nodeny.err"
+
+PROBE=${LXT_SYSINFO_PROBE:-$LXT_DIR/../../build/tests/integration/sysinfo-probe}
+if [ -x "$PROBE" ]; then
+	# the static probe comes in on stdin: run's rootfs exists only inside run
+	T0=$(date +%s)
+	timeout 120 "$LXLAUNCH_BIN" run --lxcpath "$P" --name "$PFX-sysinfo" --memory 256M --no-lxcfs -- \
+		sh -c 'cat >/tmp/probe && chmod +x /tmp/probe && /tmp/probe && busybox uptime' \
+		<"$PROBE" >"$T/sysinfo.out" 2>"$T/sysinfo.err"
+	RC=$? AGE=$(($(date +%s) - T0))
+	lxt_is "$RC" 0 "run with the sysinfo probe: exit status 0"
+	lxt_is "$(awk '$1 == "totalram" { print $2 }' "$T/sysinfo.out")" 268435456 "sysinfo() inside: totalram 256 MiB"
+	lxt_is "$(awk '$1 == "phys_bytes" { print $2 }' "$T/sysinfo.out")" 268435456 "sysconf(_SC_PHYS_PAGES) * page size inside: 256 MiB"
+	lxt_num "$(awk '$1 == "uptime" { print $2 }' "$T/sysinfo.out")" -le "$((AGE + 1))" \
+		"sysinfo() inside: uptime is the container's (at most its age, ${AGE} s, + 1)"
+	lxt_match "$(out sysinfo | tail -n 1)" "up 0 min" "busybox uptime inside: up 0 min"
+	lxt_is "$(find /run/lxkit -name 'sysinfo-*.sock' 2>/dev/null | wc -l)" 0 "the proxy socket is gone afterwards"
+else
+	lxt_skip_case "sysinfo() inside run" "probe '$PROBE' not built"
+fi
 
 ct_cleanup
 lxt_done

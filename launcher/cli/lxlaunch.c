@@ -308,7 +308,7 @@ static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
 {
-	got_signal = sig;	/* the command gets the terminal's signal too; we clean up after */
+	got_signal = sig;	/* lxl_exec() passes it on to the command; we clean up after */
 }
 
 static int verb_run(char * const cmd[])
@@ -383,7 +383,7 @@ static int verb_run(char * const cmd[])
 	else if (got_signal)
 		err_line("Interrupted by signal %d before the command ran", (int) got_signal);
 	else {
-		r = lxl_exec(arg_lxcpath, arg_spec.name, cmd, &status, &err);
+		r = lxl_exec(arg_lxcpath, arg_spec.name, cmd, &got_signal, &status, &err);
 		if (r < 0) {
 			fail(r, &err);
 			status = EXIT_LAUNCHER;
@@ -521,7 +521,7 @@ int main(int argc, char *argv[])
 	case VERB_EXEC: {
 		int status;
 
-		r = lxl_exec(arg_lxcpath, name, cmd, &status, &err);
+		r = lxl_exec(arg_lxcpath, name, cmd, NULL, &status, &err);
 		if (r < 0) {
 			fail(r, &err);
 			r = EXIT_LAUNCHER;

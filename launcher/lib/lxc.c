@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,16 +439,21 @@ static int cgroups_cleanup_once(const char *name)
 	if (!f)
 		return -errno;
 	while (getline(&line, &size, f) > 0) {
-		char mnt[4096], fstype[64];
-		const char *sep = strstr(line, " - ");
+		char *sep = strstr(line, " - "), *field = line, *mnt = NULL, *fstype;
 		_cleanup_close_ int fd = -EBADF;
 
 		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPER" */
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(sep + 3, "%63s", fstype) != 1)
+		if (!sep)
 			continue;
+		*sep = 0;
+		fstype = sep + strlen(" - ");
+		fstype[strcspn(fstype, " ")] = 0;
 		if (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2"))
 			continue;
+		for (int i = 0; i < 5 && field; i++)
+			mnt = strsep(&field, " ");	/* the 5th field is the mountpoint */
+		if (!mnt || !field || mnt[0] != '/' || strchr(mnt, '\\'))
+			continue;	/* escaped (\040...) mountpoints are not cgroup hierarchies we use */
 		fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0)
 			n += cgroups_walk(fd, name, 0);
@@ -576,9 +582,10 @@ static int exec_in_container(void *payload)
 	return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
 }
 
-int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *ret_status,
-	     struct lxl_error *err)
+int lxl_exec(const char *lxcpath, const char *name, char * const argv[],
+	     const volatile sig_atomic_t *forward_signal, int *ret_status, struct lxl_error *err)
 {
+	bool forwarded = false;
 	_cleanup_container_ struct lxc_container *c = NULL;
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
 	char *env[] = { (char *) EXEC_PATH, NULL };
@@ -596,10 +603,15 @@ int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *re
 	opts.extra_env_vars = env;
 	if (c->attach(c, exec_in_container, (void *) argv, &opts, &pid) < 0 || pid <= 0)
 		return lxl_error_set(err, -EIO, "Failed to run '%s' in container '%s'", argv[0], name);
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return lxl_error_set(err, -errno, "Failed to wait for '%s' in container '%s': %m",
 					     argv[0], name);
+		if (forward_signal && *forward_signal && !forwarded) {
+			(void) kill(pid, *forward_signal);
+			forwarded = true;
+		}
+	}
 	if (WIFEXITED(status))
 		*ret_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))

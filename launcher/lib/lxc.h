@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -55,9 +56,11 @@ int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err);
 
 /* Runs @argv in the running container (clean environment with a standard PATH, the caller's
  * stdio) and waits. *ret_status is the command's exit status, 128 + N when killed by signal N,
- * 126 not executable, 127 not found. */
-int lxl_exec(const char *lxcpath, const char *name, char * const argv[], int *ret_status,
-	     struct lxl_error *err);
+ * 126 not executable, 127 not found. @forward_signal (may be NULL): a flag the caller's signal
+ * handler (installed without SA_RESTART) sets to the signal number; the command gets that
+ * signal once. */
+int lxl_exec(const char *lxcpath, const char *name, char * const argv[],
+	     const volatile sig_atomic_t *forward_signal, int *ret_status, struct lxl_error *err);
 
 struct lxl_info {
 	char *name;

@@ -219,6 +219,20 @@ lxt_is "$(out userns | sed -n 1p | tr -s ' ' | sed 's/^ //')" "0 1000000 65536" 
 	"run --userns: root inside maps to host uid 1000000 (uid_map)"
 lxt_is "$(out userns | sed -n 2p)" 0 "run --userns: id -u inside is 0"
 
+# ---------------------------------------------------------------- 6b. signals
+# SIGTERM to run is passed on to the command; the container is destroyed all the same
+"$LXLAUNCH_BIN" run --lxcpath "$P" --name "$PFX-sig" --no-lxcfs -- sleep 100 >/dev/null 2>&1 </dev/null &
+SIG_PID=$!
+for _ in $(seq 100); do
+	[ -e "$P/$PFX-sig" ] && "$LXLAUNCH_BIN" info --lxcpath "$P" "$PFX-sig" 2>/dev/null | grep -q RUNNING && break
+	sleep 0.1
+done
+sleep 0.5
+kill -TERM "$SIG_PID"
+wait "$SIG_PID"
+lxt_is "$?" 143 "SIGTERM to run: the command gets it, run exits 128+15"
+lxt_is "$(leftovers "$PFX-sig")" "" "SIGTERM to run: the container is gone"
+
 # ---------------------------------------------------------------- 7. seccomp and sysinfo(2)
 # delete_module: this kernel has no modules (ENOSYS) unless the default filter denies it (EPERM);
 # --cap-add sys_module so the capability check does not answer EPERM first

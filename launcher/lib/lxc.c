@@ -314,6 +314,10 @@ int lxl_create(const struct lxl_spec *spec, const char *lxcpath, const char *sys
 		r = set_item(c, "lxc.uts.name", spec->name, err);
 		if (r < 0)
 			return r;
+		/* the user's directory: destroy() must not delete it */
+		r = set_item(c, "lxc.rootfs.managed", "0", err);
+		if (r < 0)
+			return r;
 	}
 
 	if (!c->create(c, spec->template_name, NULL, NULL, LXC_CREATE_QUIET, argv)) {
@@ -556,6 +560,7 @@ int lxl_stop(const char *lxcpath, const char *name, int timeout_s, struct lxl_er
 int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err)
 {
 	_cleanup_container_ struct lxc_container *c = NULL;
+	_cleanup_free_ char *dir = NULL;
 	int r;
 
 	r = open_container(lxcpath, name, true, &c, err);
@@ -567,6 +572,20 @@ int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err)
 	}
 	if (!c->destroy(c))
 		return lxl_error_set(err, -EIO, "Failed to destroy container '%s'", name);
+	/* With lxc.rootfs.managed = 0 (--rootfs) LXC leaves the container's directory with its
+	 * config and our seccomp profile: remove those two files and the then empty directory,
+	 * never anything else (the rootfs is the user's) */
+	if (asprintf(&dir, "%s/%s", lxcpath, name) >= 0) {
+		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+		if (dfd >= 0) {
+			(void) unlinkat(dfd, "config", 0);
+			(void) unlinkat(dfd, LXL_SECCOMP_FILENAME, 0);
+			if (rmdir(dir) < 0 && errno != ENOENT)
+				return lxl_error_set(err, -errno, "Destroyed container '%s', but could not "
+						     "remove '%s': %m", name, dir);
+		}
+	}
 	(void) lxl_cgroups_cleanup(name);
 	return 0;
 }

@@ -51,7 +51,8 @@ int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, stru
  * when it was not running). */
 int lxl_stop(const char *lxcpath, const char *name, int timeout_s, struct lxl_error *err);
 
-/* Stops (kills) if running, destroys the container and removes its leftover cgroups. */
+/* Stops (kills) if running, destroys the container (its config and, unless it was created with
+ * --rootfs, its rootfs) and removes its leftover cgroups. */
 int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err);
 
 /* Runs @argv in the running container (clean environment with a standard PATH, the caller's

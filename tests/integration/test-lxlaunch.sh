@@ -152,6 +152,21 @@ lxl list2 list --lxcpath "$P"
 lxt_false "list no longer shows $N" grep -q "$N" "$T/list2.out"
 lxt_is "$(leftovers "$N")" "" "delete leaves no directory and no cgroups"
 
+# --rootfs: a container on the user's directory (a copy of a busybox rootfs); delete keeps it
+lxl rsrc create --lxcpath "$P" --no-lxcfs "$PFX-src"
+cp -a "$P/$PFX-src/rootfs" "$T/myroot" || lxt_bail "cannot copy a busybox rootfs"
+lxl rsrc-del delete --lxcpath "$P" "$PFX-src"
+lxl rcreate create --lxcpath "$P" --no-lxcfs --rootfs "$T/myroot" "$PFX-rootfs"
+lxt_is "$RC" 0 "create --rootfs DIR"
+lxl rstart start --lxcpath "$P" "$PFX-rootfs"
+lxl rexec exec --lxcpath "$P" "$PFX-rootfs" -- hostname
+lxt_is "$RC/$(out rexec)" "0/$PFX-rootfs" "--rootfs container runs, hostname is its name"
+lxl rdel delete --lxcpath "$P" "$PFX-rootfs"
+lxt_is "$RC" 0 "delete the --rootfs container"
+lxt_true "delete kept the user's rootfs directory" test -x "$T/myroot/bin/busybox"
+lxt_is "$(leftovers "$PFX-rootfs")" "" "delete of a --rootfs container leaves no directory, no cgroups"
+rm -rf "$T/myroot"
+
 # ---------------------------------------------------------------- 4. bad input
 # bad CASE WANT_RC REGEX ARGS...: exit status and the message (exactly one line on stderr)
 bad() {

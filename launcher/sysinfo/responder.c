@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "loadavg.h"
 #include "log.h"
+#include "proxy-msg.h"
 #include "responder.h"
 #include "sysinfo-load.h"
 #include "sysinfo-view.h"
@@ -41,20 +42,6 @@
 #define WATCH_MAX 64		/* containers whose load is sampled */
 #define SAMPLE_PERIOD_NS (UINT64_C(5) * 1000000000)	/* the period LOADAVG_EXP_* assume */
 #define PROXY_FDS_MAX 3		/* LXC sends /proc/PID dirfd, /proc/PID/mem, the listener */
-#define PROXY_MSG_MAX 4096	/* header, notif, resp and a cookie all fit easily */
-#define PROXY_SIZE_MAX 1024	/* sanity cap on the kernel struct sizes LXC reports */
-
-/* LXC's struct seccomp_notify_proxy_msg (src/lxc/lxcseccomp.h, LXC 4.0 to 6.0): this header,
- * then struct seccomp_notif (sizes.seccomp_notif bytes), struct seccomp_notif_resp
- * (sizes.seccomp_notif_resp bytes) and cookie_len bytes of lxc.seccomp.notify.cookie. The
- * reply is the same header, notif and resp, without the cookie. */
-struct proxy_msg {
-	uint64_t reserved;	/* must stay 0 */
-	pid_t monitor_pid;
-	pid_t init_pid;		/* the container's init, host pid */
-	struct seccomp_notif_sizes sizes;
-	uint64_t cookie_len;
-};
 
 struct watched {
 	pid_t init_pid;			/* 0: free slot */
@@ -319,17 +306,9 @@ static int handle_message(struct sysinfo_responder *r, int fd)
 		goto out;
 	}
 	e = -EBADMSG;
-	if ((size_t) n < sizeof(hdr) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    proxy_msg_parse(buf, (size_t) n, &hdr, &req, &base) < 0)
 		goto bad;
-	memcpy(&hdr, buf, sizeof(hdr));
-	if (hdr.reserved != 0 || hdr.sizes.seccomp_notif < sizeof(req) ||
-	    hdr.sizes.seccomp_notif_resp < sizeof(resp) || hdr.sizes.seccomp_notif > PROXY_SIZE_MAX ||
-	    hdr.sizes.seccomp_notif_resp > PROXY_SIZE_MAX)
-		goto bad;
-	base = sizeof(hdr) + hdr.sizes.seccomp_notif + hdr.sizes.seccomp_notif_resp;
-	if (hdr.cookie_len > PROXY_MSG_MAX || (size_t) n != base + hdr.cookie_len)
-		goto bad;
-	memcpy(&req, buf + sizeof(hdr), sizeof(req));
 
 	e = answer_sysinfo(r, hdr.init_pid, &req, fds[1], fds[2]);
 	resp.id = req.id;
@@ -344,8 +323,7 @@ static int handle_message(struct sysinfo_responder *r, int fd)
 		if (e != -ENOSYS)
 			log_debug_errno(e, "Failed to answer sysinfo of pid %u, continuing: %m", req.pid);
 	}
-	memset(buf + sizeof(hdr) + hdr.sizes.seccomp_notif, 0, hdr.sizes.seccomp_notif_resp);
-	memcpy(buf + sizeof(hdr) + hdr.sizes.seccomp_notif, &resp, sizeof(resp));
+	proxy_msg_set_resp(buf, &hdr, &resp);
 	n = send(fd, buf, base, MSG_NOSIGNAL);
 	e = n == (ssize_t) base ? 0 : (n < 0 ? -errno : -EIO);
 	goto out;

@@ -27,6 +27,7 @@
 #include "memstat.h"
 #include "parse-util.h"
 #include "proc.h"
+#include "proxy-msg.h"
 #include "responder.h"
 #include "strbuf.h"
 #include "sysinfo-load.h"
@@ -328,6 +329,84 @@ START_TEST(loader_v2_nested)
 }
 END_TEST
 
+/* ---- the proxy message codec ---- */
+
+enum { MUT_NONE, MUT_RESERVED, MUT_NOTIF_SMALL, MUT_RESP_SMALL, MUT_NOTIF_HUGE, MUT_SHORT,
+       MUT_LONG, MUT_COOKIE_HUGE, MUT_HEADER_ONLY };
+
+static const struct codec_case {
+	int mutation;
+	int r;
+} codec_cases[] = {
+	{ MUT_NONE, 0 },
+	{ MUT_RESERVED, -EBADMSG },	/* LXC checks it too: a proxy must not fill it */
+	{ MUT_NOTIF_SMALL, -EBADMSG },	/* smaller than the struct we read */
+	{ MUT_RESP_SMALL, -EBADMSG },
+	{ MUT_NOTIF_HUGE, -EBADMSG },
+	{ MUT_SHORT, -EBADMSG },	/* one byte of cookie missing */
+	{ MUT_LONG, -EBADMSG },		/* one byte too many */
+	{ MUT_COOKIE_HUGE, -EBADMSG },	/* a cookie_len that would wrap the sum */
+	{ MUT_HEADER_ONLY, -EBADMSG },
+};
+
+START_TEST(codec_table)
+{
+	const struct codec_case *c = &codec_cases[_i];
+	_Alignas(8) uint8_t buf[512] = {};
+	struct proxy_msg h = {
+		.init_pid = 4242,
+		.sizes = { .seccomp_notif = sizeof(struct seccomp_notif) + 8,	/* a newer kernel's */
+			   .seccomp_notif_resp = sizeof(struct seccomp_notif_resp),
+			   .seccomp_data = sizeof(struct seccomp_data) },
+		.cookie_len = 3,
+	};
+	struct seccomp_notif req = { .id = 99, .pid = 7, .data = { .nr = 99, .args = { 0x1000 } } };
+	struct seccomp_notif got = { .id = 1 };
+	struct seccomp_notif_resp resp = { .id = 99, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+	struct proxy_msg got_h = {};
+	size_t n, reply = 12345;
+
+	switch (c->mutation) {
+	case MUT_RESERVED: h.reserved = 1; break;
+	case MUT_NOTIF_SMALL: h.sizes.seccomp_notif = sizeof(struct seccomp_notif) - 1; break;
+	case MUT_RESP_SMALL: h.sizes.seccomp_notif_resp = sizeof(struct seccomp_notif_resp) - 1; break;
+	case MUT_NOTIF_HUGE: h.sizes.seccomp_notif = PROXY_SIZE_MAX + 1; break;
+	}
+	n = sizeof(h) + h.sizes.seccomp_notif + h.sizes.seccomp_notif_resp + 3;
+	if (c->mutation == MUT_NOTIF_HUGE)
+		n = sizeof(buf);
+	if (c->mutation == MUT_COOKIE_HUGE)
+		h.cookie_len = UINT64_MAX - 10;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), &req, sizeof(req));
+	if (sizeof(h) + h.sizes.seccomp_notif + h.sizes.seccomp_notif_resp <= sizeof(buf))
+		memset(buf + sizeof(h) + h.sizes.seccomp_notif, 0x55, h.sizes.seccomp_notif_resp);
+	if (c->mutation == MUT_SHORT)
+		n--;
+	if (c->mutation == MUT_LONG)
+		n++;
+	if (c->mutation == MUT_HEADER_ONLY)
+		n = sizeof(h) - 1;
+
+	ck_assert_int_eq(proxy_msg_parse(buf, n, &got_h, &got, &reply), c->r);
+	if (c->r < 0) {
+		ck_assert_uint_eq(got.id, 1);		/* untouched */
+		ck_assert_uint_eq(reply, 12345);
+		return;
+	}
+	ck_assert_int_eq(got_h.init_pid, 4242);
+	ck_assert_uint_eq(got.id, 99);
+	ck_assert_int_eq(got.data.nr, 99);
+	ck_assert_uint_eq(got.data.args[0], 0x1000);
+	ck_assert_uint_eq(reply, n - 3);		/* the reply drops the cookie */
+
+	proxy_msg_set_resp(buf, &got_h, &resp);
+	ck_assert_mem_eq(buf + sizeof(h) + h.sizes.seccomp_notif, &resp, sizeof(resp));
+	ck_assert_mem_eq(buf, &h, sizeof(h));		/* header and notif as received */
+	ck_assert_mem_eq(buf + sizeof(h), &req, sizeof(req));
+}
+END_TEST
+
 /* ---- the proxy protocol, with this test as LXC's monitor ---- */
 
 /* LXC's struct seccomp_notify_proxy_msg layout (src/lxc/lxcseccomp.h), written out here on
@@ -493,6 +572,7 @@ int main(void)
 	tcase_add_test(tc, loads_and_procs);
 	tcase_add_test(tc, loader_v1);
 	tcase_add_test(tc, loader_v2_nested);
+	tcase_add_loop_test(tc, codec_table, 0, ELEMENTSOF(codec_cases));
 	tcase_add_test(tc, proxy_protocol);
 	suite_add_tcase(s, tc);
 	return check_main(s);

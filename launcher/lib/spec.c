@@ -428,8 +428,17 @@ int lxl_spec_set(struct lxl_spec *spec, const char *key, const char *value, stru
 		if (r < 0)
 			return lxl_error_set(err, r, "Invalid --%s value '%s': expected comma-separated "
 					     "capability names such as sys_time,net_raw", key, value);
-		lxl_strv_free(*field);
-		*field = l;
+		/* repeated options add up, as docker's --cap-drop does */
+		size_t n = lxl_strv_length(*field), m = lxl_strv_length(l);
+		char **joined = reallocarray(*field, n + m + 1, sizeof(*joined));
+
+		if (!joined) {
+			lxl_strv_free(l);
+			return lxl_error_set(err, -ENOMEM, "Out of memory");
+		}
+		memcpy(joined + n, l, (m + 1) * sizeof(*l));
+		free(l);	/* the names now belong to joined */
+		*field = joined;
 		return 0;
 	} else if (streq(key, "seccomp")) {
 		if (streq(value, "default") || streq(value, "unconfined")) {

@@ -79,7 +79,8 @@ void lxl_spec_done(struct lxl_spec *spec);
 /* Sets one field from a string, the way the CLI and the manager receive them. @key is the
  * option name without dashes: "name", "template", "rootfs", "memory", "memory-swap", "cpus",
  * "cpuset", "pids", "io-weight", "network", "userns" (value ignored), "cap-drop", "cap-add",
- * "seccomp", "apparmor", "selinux", "lxcfs", "no-lxcfs" (value ignored).
+ * "seccomp", "apparmor", "selinux", "lxcfs", "no-lxcfs" (value ignored). Setting a key again
+ * replaces its value, except "cap-drop" and "cap-add", whose lists add up.
  * Returns 0, or -EINVAL (bad value) / -ERANGE (out of range) / -ENOENT (unknown key) /
  * -ENOMEM with a message in @err naming the key and the value. The spec is unchanged on error. */
 int lxl_spec_set(struct lxl_spec *spec, const char *key, const char *value, struct lxl_error *err);

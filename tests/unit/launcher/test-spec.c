@@ -309,6 +309,11 @@ START_TEST(set_good)
 	ck_assert_str_eq(spec.bridge, "br0");
 	ck_assert(spec.userns);
 	ck_assert_uint_eq(lxl_strv_length(spec.cap_drop), 2);
+	ck_assert_int_eq(lxl_spec_set(&spec, "cap-drop", "CAP_SYSLOG", &err), 0);	/* adds up */
+	ck_assert_uint_eq(lxl_strv_length(spec.cap_drop), 3);
+	ck_assert_str_eq(spec.cap_drop[0], "sys_time");
+	ck_assert_str_eq(spec.cap_drop[2], "syslog");
+	ck_assert_ptr_null(spec.cap_drop[3]);
 	ck_assert_int_eq(spec.seccomp, LXL_SECCOMP_PROFILE);
 	ck_assert_str_eq(spec.seccomp_profile, "/etc/p.seccomp");
 	ck_assert_int_eq(lxl_spec_set(&spec, "seccomp", "unconfined", &err), 0);

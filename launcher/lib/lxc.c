@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Container operations through the liblxc API: the only file that includes
  * <lxc/lxccontainer.h> (STYLE.md §1). Host probes for the config translation live here too;
- * the translation itself is pure (config.c). */
+ * the translation itself is pure (lxcconf.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <lxc/lxccontainer.h>
 
 #include "cleanup.h"
-#include "config.h"
+#include "lxcconf.h"
 #include "fileio.h"
 #include "lxc.h"
 #include "parse-util.h"

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "lxcconf.h"
 #include "spec.h"
 
 #define LXL_DEFAULT_LXCPATH "/var/lib/lxc"

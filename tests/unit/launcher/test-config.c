@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests of launcher/lib/config.c: controller versions from /proc/cgroups text, subordinate
+/* Unit tests of launcher/lib/lxcconf.c: controller versions from /proc/cgroups text, subordinate
  * id ranges, and the LXC items for invented v1, v2 and incomplete hosts. */
 #include <check.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 
 #include "check-main.h"
 #include "cleanup.h"
-#include "config.h"
+#include "lxcconf.h"
 #include "parse-util.h"
 
 /* this machine's layout: everything on v1, hugetlb alone on the unified hierarchy */

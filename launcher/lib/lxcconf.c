@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Pure spec -> LXC config translation (see config.h). */
+/* Pure spec -> LXC config translation (see lxcconf.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "config.h"
+#include "lxcconf.h"
 #include "parse-util.h"
 #include "strbuf.h"
 

@@ -5,18 +5,13 @@
 # built BUILD_DIR and ran `meson install -C BUILD_DIR` (which put the LXC hooks in
 # /usr/share/lxcfs and /usr/share/lxc/config/common.conf.d/00-lxcfs.conf).
 #
-# It mounts BUILD_DIR/lxcfs/lxcfs on /var/lib/lxcfs, the mountpoint the installed hook
-# binds from, unless something is already mounted there: then on a temporary mountpoint,
-# handed to the hook as LXCFS_MOUNT (LXC hooks inherit lxc-start's environment).  It
-# creates a busybox container limited to 256 MiB and one CPU under a private lxcpath in
-# /tmp, with the installed hook include, starts it and prints side by side what the host
-# and the container see.  A trap stops and destroys the container, stops lxcfs and
-# unmounts on any exit.
-#
-# The container runs the host's procps `free` and `uptime`, copied into its rootfs (the
-# busybox template bind-mounts the host's /lib and /usr/lib, so they find their libraries):
-# busybox's own `free` and `uptime` take total memory and uptime from sysinfo(2), which
-# lxcfs, like LXCFS, cannot change.  A Debian container runs procps too.
+# It mounts BUILD_DIR/lxcfs/lxcfs (with -l) on /var/lib/lxcfs unless something is already
+# mounted there (then on a temporary mountpoint), and runs
+#   lxlaunch run --template busybox --memory 256M --cpuset 0 --lxcfs MNT -- sh -c '...'
+# an ephemeral busybox container that sees the lxcfs views (the installed LXC mount hook) and
+# whose sysinfo(2) calls lxlaunch answers with the container's numbers, so busybox's own
+# free and uptime show the container too.  It prints side by side what the host and the
+# container see.  lxlaunch destroys the container; a trap stops lxcfs and unmounts.
 #
 # Exit status: 0 when the container saw MemTotal 262144 kB and nproc 1, 1 otherwise (the
 # reason is printed), 2 on bad usage.
@@ -36,19 +31,18 @@ die() { echo "demo: $*" >&2; exit 1; }
 [[ -d $1 ]] || { echo "demo: build directory '$1' does not exist" >&2; exit 2; }
 BUILD_DIR=$(realpath -- "$1")
 LXCFS_BIN=$BUILD_DIR/lxcfs/lxcfs
+LXLAUNCH=$BUILD_DIR/launcher/cli/lxlaunch
 
 [[ $EUID -eq 0 ]] || die "run me as root (I mount FUSE and start an LXC container)"
 [[ -x $LXCFS_BIN ]] || die "'$LXCFS_BIN' not found: build with 'ninja -C $BUILD_DIR'"
+[[ -x $LXLAUNCH ]] || die "'$LXLAUNCH' not found: build with 'ninja -C $BUILD_DIR' (needs lxc-dev)"
 [[ -c /dev/fuse ]] || die "no /dev/fuse"
-for tool in lxc-create lxc-start lxc-attach lxc-stop lxc-destroy lxc-wait busybox mountpoint; do
+for tool in busybox mountpoint; do
 	command -v "$tool" >/dev/null || die "$tool not found (apt-get install lxc busybox-static util-linux)"
 done
 for f in "$LXCT_CONFD_INCLUDE" "$LXCT_INSTALLED_HOOK"; do
 	[[ -e $f ]] || die "$f is not installed: run 'meson install -C $BUILD_DIR' (or 'make demo')"
 done
-
-# LXC keys for the limits (LXCT_MEM_KEY, LXCT_CPU_KEY): v1 or v2 per controller.
-lxct_limit_keys "$MEM_LIMIT" || die "$LXCT_ERROR"
 
 # ---------------------------------------------------------------- state and cleanup
 LXCT_NAME=lxkit-demo-$$
@@ -61,7 +55,6 @@ MNT_DIR_CREATED=0
 cleanup()
 {
 	trap - EXIT INT TERM HUP
-	lxct_cleanup		# the container and its cgroups
 	lxct_stop_lxcfs
 	# The daemon unmounts on SIGTERM; this is for one that died or had to be killed.  MNT
 	# was not a mountpoint before we started it, so a fuse.lxcfs mount left there is ours.
@@ -96,25 +89,22 @@ if ! lxct_start_lxcfs "$LXCFS_BIN" "$MNT" "$WORK" -l; then
 fi
 
 # ---------------------------------------------------------------- the container
-# The busybox template pulls in no common.conf, so the hook include is named explicitly.
-lxct_create_busybox "$WORK" "lxc.include = $LXCT_CONFD_INCLUDE" ||
-	{ cat "$WORK/create.log" >&2; die "lxc-create -t busybox failed"; }
-CT_FREE=(busybox free)
-CT_UPTIME=(busybox uptime)
-lxct_copy_procps free && CT_FREE=(/usr/local/bin/free)
-lxct_copy_procps uptime && CT_UPTIME=(/usr/local/bin/uptime)
-
-# a temporary mountpoint goes to the hook as LXCFS_MOUNT; for the default one it is unset
-HOOK_MNT=""
-[[ $MNT_IS_TEMP == 1 ]] && HOOK_MNT=$MNT
-if ! lxct_start "$WORK/lxc.log" "$HOOK_MNT"; then
-	tail -n 20 "$WORK/lxc.log" >&2
-	die "lxc-start $LXCT_NAME failed"
-fi
-sleep 1	# let the container's uptime reach one second
+# One ephemeral container prints every view, each after a "@@name" marker line.
+CT_SCRIPT='sleep 1
+echo @@free; free -m
+echo @@nproc; nproc
+echo @@uptime; uptime
+echo @@procuptime; cat /proc/uptime
+echo @@meminfo; head -n 5 /proc/meminfo
+echo @@cpus; grep -c ^processor /proc/cpuinfo'
+CT_OUT=$("$LXLAUNCH" run --lxcpath "$LXCT_PATH" --name "$LXCT_NAME" --template busybox \
+	--memory 256M --cpuset 0 --lxcfs "$MNT" -- sh -c "$CT_SCRIPT" 2>"$WORK/lxlaunch.err") ||
+	{ cat "$WORK/lxlaunch.err" >&2; die "lxlaunch run failed"; }
 
 # ---------------------------------------------------------------- side by side
-ct() { lxct_attach "$@" 2>&1; }
+ct() {	# ct NAME: the container's output after its "@@NAME" marker
+	awk -v want="@@$1" '/^@@/ { on = ($0 == want); next } on' <<<"$CT_OUT"
+}
 
 # side TITLE HOST_TEXT CONTAINER_TEXT: "$ TITLE", then the two texts in two columns.
 side()
@@ -153,27 +143,26 @@ uptime_2()
 }
 
 H_FREE=$(free -m | free_t)
-C_FREE=$(ct "${CT_FREE[@]}" -m | free_t)
+C_FREE=$(ct free | free_t)
 H_NPROC=$(nproc)
 C_NPROC=$(ct nproc)
 H_UPTIME=$(uptime | uptime_2)
-C_UPTIME=$(ct "${CT_UPTIME[@]}" | uptime_2)
+C_UPTIME=$(ct uptime | uptime_2)
 H_PROC_UPTIME=$(cat /proc/uptime)
-C_PROC_UPTIME=$(ct cat /proc/uptime)
+C_PROC_UPTIME=$(ct procuptime)
 H_MEMINFO=$(head -n 5 /proc/meminfo)
-C_MEMINFO=$(ct head -n 5 /proc/meminfo)
+C_MEMINFO=$(ct meminfo)
 H_CPUS=$(grep -c ^processor /proc/cpuinfo)
-C_CPUS=$(ct grep -c ^processor /proc/cpuinfo)
+C_CPUS=$(ct cpus)
 
-echo "lxkit lxcfs demo: busybox LXC container $LXCT_NAME"
-echo "  limits: ${LXCT_MEM_KEY#lxc.}, ${LXCT_CPU_KEY#lxc.}"
+echo "lxkit demo: lxlaunch run --template busybox --memory 256M --cpuset 0 --lxcfs $MNT"
 if [[ $MNT_IS_TEMP == 1 ]]; then
 	echo "  $WHY, so lxcfs is mounted on"
 	echo "  $MNT and passed to the hook as LXCFS_MOUNT"
 else
 	echo "  lxcfs -l ($LXCFS_BIN) is mounted on $MNT"
 fi
-echo "  hooks: lxc.include = $LXCT_CONFD_INCLUDE"
+echo "  (lxlaunch adds the installed hook $LXCT_INSTALLED_HOOK and answers sysinfo(2))"
 echo
 printf "%-${COL}s | %s\n" "host ($(nproc --all) CPUs)" "container (256 MiB, 1 CPU)"
 printf '%s\n' "$(printf '%*s' $((2 * COL + 3)) '' | tr ' ' '=')"
@@ -184,14 +173,9 @@ side "cat /proc/uptime   (seconds up, seconds idle)" "$H_PROC_UPTIME" "$C_PROC_U
 side "head -n 5 /proc/meminfo" "$H_MEMINFO" "$C_MEMINFO"
 side "grep -c ^processor /proc/cpuinfo" "$H_CPUS" "$C_CPUS"
 echo
-if [[ ${CT_FREE[0]} == busybox || ${CT_UPTIME[0]} == busybox ]]; then
-	echo "Note: the container ran busybox free/uptime (no procps on the host); they take"
-	echo "total memory and uptime from sysinfo(2), which lxcfs cannot change."
-else
-	echo "The container runs the host's procps free and uptime (copied into its rootfs);"
-	echo "busybox's own free and uptime read sysinfo(2), which lxcfs cannot change."
-	echo "lxcfs runs with -l: the container's load average is its own (0.00 while it idles)."
-fi
+echo "The container runs busybox: its /proc and sysfs files come from lxcfs; its"
+echo "free and uptime call sysinfo(2), which lxlaunch answers with the same numbers."
+echo "lxcfs runs with -l: the container's load average is its own (0.00 while it idles)."
 
 # ---------------------------------------------------------------- did it prove the point?
 status=0

@@ -21,6 +21,7 @@
 #include "check-main.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "fixture-meminfo.h"
 #include "fixture.h"
 #include "loadavg.h"
 #include "meminfo.h"
@@ -36,44 +37,10 @@
 
 #define NS UINT64_C(1000000000)
 
-static uint64_t read_u64(const char *dir, const char *name)
-{
-	_cleanup_free_ char *t = NULL;
-	uint64_t v = 0;
-
-	ck_assert_int_eq(fixture_read(dir, name, &t), 0);
-	ck_assert_int_eq(cg_parse_limit(t, &v), 0);
-	return v;
-}
-
-/* The decisions of lxcfs's load_meminfo(), from the flat meminfo fixtures (as test-render). */
+/* as lxcfs's load_meminfo() decides, from a meminfo fixture case (tests/lib) */
 static void load_meminfo_fixture(const char *dir, struct meminfo_inputs *in, char **host)
 {
-	_cleanup_free_ char *stat = NULL, *swp = NULL;
-
-	*in = (struct meminfo_inputs) {};
-	in->version = (enum cg_version) read_u64(dir, "version");
-	ck_assert_int_eq(fixture_read(dir, "meminfo", host), 0);
-	in->host_meminfo = *host;
-	ck_assert_int_eq(fixture_read(dir, "memory.stat", &stat), 0);
-	ck_assert_int_eq(memstat_parse(stat, in->version, &in->stat), 0);
-	if (in->version == CG_V1) {
-		in->limit = in->stat.hierarchical_memory_limit;
-		in->usage = read_u64(dir, "memory.usage_in_bytes");
-		in->swap_wanted = in->stat.has_swap && in->stat.has_hierarchical_memsw_limit;
-		in->swap_limit = in->stat.hierarchical_memsw_limit;
-		in->swap_usage = in->stat.swap;
-		if (fixture_read(dir, "memory.swappiness", &swp) == 0) {
-			in->has_swappiness = true;
-			ck_assert_int_eq(safe_atou64(swp, &in->swappiness), 0);
-		}
-	} else {
-		in->limit = read_u64(dir, "memory.max");
-		in->usage = read_u64(dir, "memory.current");
-		in->swap_wanted = true;
-		in->swap_limit = read_u64(dir, "memory.swap.max");
-		in->swap_usage = read_u64(dir, "memory.swap.current");
-	}
+	ck_assert_int_eq(fixture_load_meminfo(dir, in, host), 0);
 }
 
 static uint64_t kb(const char *text, const char *key)

@@ -27,21 +27,13 @@ set -uo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../lib/lxc.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lxc.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 readonly MEM_LIMIT=$((256 * 1024 * 1024))
 readonly MEM_LIMIT_KB=$((MEM_LIMIT / 1024))
 readonly COMMON_CONF=/usr/share/lxc/config/common.conf
 
-# exit 77 = skipped; meson 1.0's TAP runner calls any non-zero status an ERROR, so under meson
-# (LXT_MESON=1) the "1..0 # SKIP" plan alone reports the skip
-skip() {
-	echo "1..0 # SKIP $*"
-	echo "test-lxc-container: skipped: $*" >&2
-	[[ ${LXT_MESON:-} == 1 ]] && exit 0
-	exit 77
-}
-bail() { echo "Bail out! $*"; exit 99; }
-diag() { sed 's/^/# /'; }
 
 # ---------------------------------------------------------------- what the machine must have
 [[ $EUID -eq 0 ]] || skip "needs root (it mounts FUSE and starts an LXC container)"
@@ -87,22 +79,7 @@ trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- TAP helpers
 readonly PLAN=19
-N=0
-echo "1..$PLAN"
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-FAILED=0
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1 # got ${2:-?} want ${3:-?}"; }
-# check DESC GOT WANT: string equality
-check() { if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "'$2'" "'$3'"; fi; }
-# Skip the tests still left in the plan (after a step they all depend on failed).
-skip_rest()
-{
-	while ((N < PLAN)); do
-		N=$((N + 1))
-		echo "ok $N - # SKIP $1"
-	done
-	exit 1
-}
+tap_plan
 
 # ---------------------------------------------------------------- 1. our lxcfs on a temp dir
 TMP=$(mktemp -d /tmp/lxkit-test-$$-work-XXXX)

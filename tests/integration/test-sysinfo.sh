@@ -30,17 +30,11 @@ set -uo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../lib/lxc.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lxc.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 readonly MEM_LIMIT=$((256 * 1024 * 1024))
 
-skip() {
-	echo "1..0 # SKIP $*"
-	echo "test-sysinfo: skipped: $*" >&2
-	[[ ${LXT_MESON:-} == 1 ]] && exit 0
-	exit 77
-}
-bail() { echo "Bail out! $*"; exit 99; }
-diag() { sed 's/^/# /'; }
 
 [[ $EUID -eq 0 ]] || skip "needs root (it starts an LXC container)"
 for tool in lxc-create lxc-start lxc-attach lxc-stop lxc-destroy lxc-wait lxc-info; do
@@ -75,22 +69,9 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 readonly PLAN=14
-N=0
-FAILED=0
-echo "1..$PLAN"
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1 # got ${2:-?} want ${3:-?}"; }
-check() { if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "'$2'" "'$3'"; fi; }
+tap_plan
 # check_le DESC GOT MAX: integer GOT <= MAX
 check_le() { if (($2 <= $3)); then ok "$1 ($2 <= $3)"; else not_ok "$1" "$2" "<= $3"; fi; }
-skip_rest()
-{
-	while ((N < PLAN)); do
-		N=$((N + 1))
-		echo "ok $N - # SKIP $1"
-	done
-	exit 1
-}
 
 TMP=$(mktemp -d /tmp/lxkit-test-$$-sysinfo-XXXX)
 LXCT_PATH=$TMP/lxc

@@ -311,6 +311,13 @@ static void on_signal(int sig)
 	got_signal = sig;	/* lxl_exec() passes it on to the command; we clean up after */
 }
 
+/* lxl_execute()'s callback: the responder samples the container's load from its start */
+static void watch_load(pid_t init_pid, void *userdata)
+{
+	if (sysinfo_responder_watch(userdata, init_pid) < 0)
+		err_line("Failed to sample the container's load, ignoring");
+}
+
 static int verb_run(char * const cmd[])
 {
 	struct lxl_error err = {};
@@ -365,26 +372,22 @@ static int verb_run(char * const cmd[])
 		fail(r, &err);
 		return EXIT_LAUNCHER;
 	}
-	r = lxl_start(arg_lxcpath, arg_spec.name, lxcfs_dir_for_start(), &err);
-	if (r >= 0 && si) {
-		pid_t init_pid;
-
-		r = lxl_init_pid(arg_lxcpath, arg_spec.name, &init_pid, &err);
-		if (r >= 0 && sysinfo_responder_watch(si, init_pid) < 0)
-			err_line("Failed to sample the container's load, ignoring");
-		if (r >= 0) {
-			r = sysinfo_responder_start(si);
-			if (r < 0)
-				lxl_error_set(&err, r, "Failed to start the sysinfo responder: %s", strerror(-r));
-		}
+	if (si) {
+		r = sysinfo_responder_start(si);
+		if (r < 0)
+			lxl_error_set(&err, r, "Failed to start the sysinfo responder: %s", strerror(-r));
 	}
 	if (r < 0)
 		fail(r, &err);
 	else if (got_signal)
 		err_line("Interrupted by signal %d before the command ran", (int) got_signal);
 	else {
-		r = lxl_exec(arg_lxcpath, arg_spec.name, cmd, &got_signal, &status, &err);
-		if (r < 0) {
+		/* the command is the container's own (execute mode), not attached: see lxl_execute() */
+		r = lxl_execute(arg_lxcpath, arg_spec.name, lxcfs_dir_for_start(), cmd, &got_signal,
+				si ? watch_load : NULL, si, &status, &err);
+		if (r == -ENOENT || r == -EACCES)
+			err_line("%s", err.msg);	/* status is 127 or 126 */
+		else if (r < 0) {
 			fail(r, &err);
 			status = EXIT_LAUNCHER;
 		}

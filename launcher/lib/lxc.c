@@ -6,12 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -500,15 +504,14 @@ static int start_in_child(struct lxc_container *c)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, struct lxl_error *err)
+/* Checks before a start: not running, the bridge of a veth NIC exists; exports LXCFS_MOUNT
+ * for the mount hook (@lxcfs_dir; NULL: the hook's default) */
+static int prepare_start(struct lxc_container *c, const char *name, const char *lxcfs_dir,
+			 struct lxl_error *err)
 {
-	_cleanup_container_ struct lxc_container *c = NULL;
 	char type[32] = "", link[64] = "";
 	int r;
 
-	r = open_container(lxcpath, name, true, &c, err);
-	if (r < 0)
-		return r;
 	if (c->is_running(c))
 		return lxl_error_set(err, -EALREADY, "Container '%s' is already running", name);
 	/* LXC's own error for a missing bridge is buried in its log: say it first */
@@ -526,7 +529,20 @@ int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, stru
 		r = unsetenv("LXCFS_MOUNT");
 	if (r < 0)
 		return lxl_error_set(err, -errno, "Failed to set LXCFS_MOUNT: %m");
+	return 0;
+}
 
+int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	int r;
+
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	r = prepare_start(c, name, lxcfs_dir, err);
+	if (r < 0)
+		return r;
 	(void) c->want_daemonize(c, true);
 	(void) c->want_close_all_fds(c, true);
 	r = start_in_child(c);
@@ -536,6 +552,163 @@ int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, stru
 		(void) lxl_cgroups_cleanup(name);
 		return lxl_error_set(err, -EIO, "Failed to start container '%s' (see --log-file)", name);
 	}
+	return 0;
+}
+/* The rootfs directory of @c ("dir:/path" or "/path" in lxc.rootfs.path), NULL when unknown */
+static char *rootfs_dir(struct lxc_container *c)
+{
+	char buf[4096];
+	int len = c->get_config_item(c, "lxc.rootfs.path", buf, sizeof(buf));
+	const char *p = buf;
+
+	if (len <= 0 || (size_t) len >= sizeof(buf))
+		return NULL;
+	buf[strcspn(buf, "\n")] = 0;
+	if (strncmp(p, "dir:", 4) == 0)
+		p += 4;
+	return p[0] == '/' ? strdup(p) : NULL;
+}
+
+/* What execvp() inside the container would find for @cmd, looked up in the rootfs @root with
+ * symlinks resolved inside it (RESOLVE_IN_ROOT) along EXEC_PATH: 0 an executable file, -ENOENT
+ * nothing, -EACCES something that is not an executable file. */
+static int lookup_command(const char *root, const char *cmd)
+{
+	_cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *path = EXEC_PATH + strlen("PATH=");
+	int found = -ENOENT;
+
+	if (rfd < 0)
+		return 0;	/* cannot tell: let the start decide */
+	for (;;) {
+		char full[PATH_MAX];
+		const char *end = strchrnul(path, ':');
+		struct stat st;
+		int n;
+
+		if (strchr(cmd, '/'))
+			n = snprintf(full, sizeof(full), "%s", cmd);
+		else
+			n = snprintf(full, sizeof(full), "%.*s/%s", (int) (end - path), path, cmd);
+		if (n > 0 && (size_t) n < sizeof(full)) {
+			struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+			_cleanup_close_ int fd = (int) syscall(SYS_openat2, rfd, full, &how, sizeof(how));
+
+			if (fd >= 0 && fstat(fd, &st) == 0) {
+				if (S_ISREG(st.st_mode) && (st.st_mode & 0111))
+					return 0;
+				found = -EACCES;
+			}
+		}
+		if (strchr(cmd, '/') || !*end)
+			return found;
+		path = end + 1;
+	}
+}
+
+/* Runs in the forked child, single-threaded: LXC's non-daemonized start makes this process
+ * the container's monitor until init (LXC's init, which runs @argv and forwards signals to it)
+ * exits. Reports { started, wait status } on @report_fd. */
+static _Noreturn void execute_child(struct lxc_container *c, char * const argv[], int report_fd)
+{
+	int report[2];
+	sigset_t none;
+
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void) signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	(void) sigprocmask(SIG_SETMASK, &none, NULL);
+	report[0] = c->start(c, 1, argv) ? 1 : 0;
+	report[1] = c->error_num;
+	(void) !write(report_fd, report, sizeof(report));
+	_exit(EXIT_SUCCESS);
+}
+
+int lxl_execute(const char *lxcpath, const char *name, const char *lxcfs_dir, char * const argv[],
+		const volatile sig_atomic_t *forward_signal, lxl_running_fn on_running, void *userdata,
+		int *ret_status, struct lxl_error *err)
+{
+	_cleanup_container_ struct lxc_container *c = NULL;
+	_cleanup_free_ char *root = NULL;
+	_cleanup_close_ int rd = -EBADF;
+	int fds[2], report[2] = { 0, 0 }, status, r;
+	bool forwarded = false, watched = !on_running;
+	pid_t child;
+
+	if (!argv || !argv[0])
+		return lxl_error_set(err, -EINVAL, "No command given");
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
+	r = prepare_start(c, name, lxcfs_dir, err);
+	if (r < 0)
+		return r;
+	root = rootfs_dir(c);
+	r = root ? lookup_command(root, argv[0]) : 0;
+	if (r == -ENOENT) {
+		*ret_status = 127;
+		return lxl_error_set(err, r, "Command '%s' not found in container '%s'", argv[0], name);
+	}
+	if (r == -EACCES) {
+		*ret_status = 126;
+		return lxl_error_set(err, r, "Command '%s' in container '%s' is not an executable file",
+				     argv[0], name);
+	}
+	/* in memory only: init's environment (LXC's init passes it on to the command) */
+	r = set_item(c, "lxc.environment", EXEC_PATH, err);
+	if (r < 0)
+		return r;
+	(void) c->want_daemonize(c, false);
+	(void) c->want_close_all_fds(c, false);
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return lxl_error_set(err, -errno, "Failed to create a pipe: %m");
+	child = fork();
+	if (child < 0) {
+		r = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return lxl_error_set(err, r, "Failed to fork: %s", strerror(-r));
+	}
+	if (child == 0) {
+		close(fds[0]);
+		execute_child(c, argv, fds[1]);
+	}
+	close(fds[1]);
+	rd = fds[0];
+
+	for (;;) {
+		pid_t w = waitpid(child, &status, watched ? 0 : WNOHANG);
+
+		if (w == child)
+			break;
+		if (w < 0 && errno != EINTR)
+			return lxl_error_set(err, -errno, "Failed to wait for container '%s': %m", name);
+		if (forward_signal && *forward_signal && !forwarded) {
+			(void) kill(child, *forward_signal);	/* LXC's monitor passes it to init */
+			forwarded = true;
+		}
+		if (!watched && w == 0) {
+			if (c->is_running(c) && c->init_pid(c) > 0) {
+				on_running(c->init_pid(c), userdata);
+				watched = true;
+			} else {
+				(void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+			}
+		}
+	}
+	if (read(rd, report, sizeof(report)) != (ssize_t) sizeof(report) || !report[0]) {
+		(void) lxl_cgroups_cleanup(name);
+		return lxl_error_set(err, -EIO, "Failed to start container '%s' (see --log-file)", name);
+	}
+	status = report[1];
+	if (WIFEXITED(status))
+		*ret_status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		*ret_status = 128 + WTERMSIG(status);
+	else
+		*ret_status = 255;
 	return 0;
 }
 

@@ -63,6 +63,26 @@ int lxl_destroy(const char *lxcpath, const char *name, struct lxl_error *err);
 int lxl_exec(const char *lxcpath, const char *name, char * const argv[],
 	     const volatile sig_atomic_t *forward_signal, int *ret_status, struct lxl_error *err);
 
+/* Called once with the container's init pid (in the caller's pid namespace) as soon as it runs */
+typedef void (*lxl_running_fn)(pid_t init_pid, void *userdata);
+
+/* Starts the stopped container with @argv as its command (LXC's execute mode: LXC's init is
+ * pid 1, runs @argv with a standard PATH and the caller's stdio, passes signals on to it and
+ * reaps orphans) and waits until it exits. No attach: the seccomp notify listener of a
+ * container started this way reaches the proxy at start, free of LXC 5.0.2's attach race that
+ * loses it or hangs. LXC's monitor runs in a forked child, so the caller may have threads (a
+ * sysinfo responder). @lxcfs_dir as for lxl_start(). @forward_signal as for lxl_exec(): the
+ * monitor gets the signal and passes it to init, init to the command. @on_running (may be
+ * NULL) is called from this thread when the container runs.
+ * *ret_status: the command's exit status, 128 + N when killed by signal N; before any start,
+ * 127 (-ENOENT) when @argv[0] is not in the rootfs along PATH and 126 (-EACCES) when it is not
+ * an executable file (looked up in the rootfs directory; mounts added by the config are not
+ * seen). Returns 0 when the command ran; -EALREADY, -ENODEV, -EIO (start failed; leftover
+ * cgroups removed) otherwise. The container stays defined. */
+int lxl_execute(const char *lxcpath, const char *name, const char *lxcfs_dir, char * const argv[],
+		const volatile sig_atomic_t *forward_signal, lxl_running_fn on_running, void *userdata,
+		int *ret_status, struct lxl_error *err);
+
 struct lxl_info {
 	char *name;
 	char *state;		/* "RUNNING", "STOPPED", ... */

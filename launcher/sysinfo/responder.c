@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The sysinfo(2) seccomp notify proxy: socket, serving loop, load sampler. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -413,8 +414,15 @@ static void *serve_thread(void *arg)
 
 int sysinfo_responder_start(struct sysinfo_responder *r)
 {
-	int e = pthread_create(&r->thread, NULL, serve_thread, r);
+	sigset_t all, old;
+	int e;
 
+	/* the thread takes no signals: they stay with the caller's thread (its handlers, and
+	 * LXC's signalfd in a process that becomes a container's monitor) */
+	sigfillset(&all);
+	(void) pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&r->thread, NULL, serve_thread, r);
+	(void) pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0)
 		return -e;
 	r->thread_started = true;

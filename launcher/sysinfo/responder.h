@@ -27,10 +27,10 @@ struct sysinfo_responder_stats {
  * -ENOMEM, or the errno of socket/bind/listen. */
 int sysinfo_responder_new(const char *path, struct sysinfo_responder **ret);
 
-/* Serves in a new thread until sysinfo_responder_free(). Start it after liblxc's start()
- * returned where possible: the thread takes no lock the launcher shares, and glibc's fork()
- * keeps malloc usable in a child, but fewer threads at clone() time is simpler to reason
- * about. Returns 0 or -errno of pthread_create. */
+/* Serves in a new thread, with every signal blocked, until sysinfo_responder_free(). A
+ * process with this thread may fork() (glibc keeps malloc usable in the child) but should not
+ * itself call liblxc's start(), whose raw clone() skips fork's malloc handling: lxl_execute()
+ * runs the start in a forked child. Returns 0 or -errno of pthread_create. */
 int sysinfo_responder_start(struct sysinfo_responder *r);
 
 /* Serves in the calling thread until sysinfo_responder_stop() (from another thread or a

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lxcfs: argv, pidfile, mount and the FUSE session loop; owns the session and the signals. */
-#include "ops.h"
+/* lxcfs: argv, pidfile, mount and the FUSE session loop; owns the session, the inode table and
+ * the signals. Everything else is liblxcfs.so (lxcfs/lib-api.h), replaced on SIGUSR1. */
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,8 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "inode.h"
+#include "library.h"
 #include "log.h"
 #include "strbuf.h"
 
@@ -27,8 +31,8 @@ static const char *arg_pidfile = LXCFS_DEFAULT_PIDFILE;
 static const char *arg_fuse_opts;
 static const char *arg_mountpoint;
 
-/* For the signal handlers only; set before they are installed. */
-static struct lxcfs_session *sig_session;
+/* SIGUSR2 toggles it; the library reads it through lxcfs_core.virtualize */
+static atomic_bool virtualize = true;
 
 static void usage(void)
 {
@@ -185,21 +189,20 @@ static int pidfile_acquire(const char *path)
 	return TAKE_FD(fd);
 }
 
-/* SIGUSR1 ("reload") drops the caches at the next request (fuse/ops.c) but keeps the load
- * average history: it is measured data, not a cache, and stays correct because the sampler
- * re-checks every key every 5 s. Clearing it would drop every container to 0.00 for minutes. */
+/* SIGUSR1: load liblxcfs.so again (live upgrade, lxcfs/core/library.h). The reloader thread
+ * does it; requests keep being served by the old copy until the new one is in place. */
 static void on_sigusr1(int sig)
 {
-	atomic_store(&sig_session->reload_requested, true);
+	core_library_request_reload();
 }
 
 static void on_sigusr2(int sig)
 {
 	static const char off[] = "lxcfs: Switched into non-virtualization mode\n";
 	static const char on[] = "lxcfs: Switched into virtualization mode\n";
-	bool was = atomic_load(&sig_session->fs.virtualize);
+	bool was = atomic_load(&virtualize);
 
-	atomic_store(&sig_session->fs.virtualize, !was);	/* only this handler writes it */
+	atomic_store(&virtualize, !was);	/* only this handler writes it */
 
 	(void) !write(STDERR_FILENO, was ? off : on, (was ? sizeof(off) : sizeof(on)) - 1);
 }
@@ -208,7 +211,9 @@ int main(int argc, char *argv[])
 {
 	_cleanup_(strbuf_done) struct strbuf opts = STRBUF_INIT(65536);
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	static struct lxcfs_session s;
+	static struct inode_table inodes;
+	static struct lxcfs_core core;
+	_cleanup_free_ char *lib_path = NULL;
 	struct fuse_session *se = NULL;
 	struct fuse_loop_config *loop = NULL;
 	struct sigaction sa = {};
@@ -232,22 +237,32 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 
-	r = vfs_fs_init(&s.fs);
-	if (r < 0) {
-		log_error_errno(r, "Failed to set up the views: %m");
-		goto out_pidfile;
-	}
-	s.fs.swap_disabled = arg_swap_off;
-	s.fs.cfs = arg_cfs;
-	s.fs.loadavg = arg_loadavg;
-	r = inode_table_init(&s.inodes);
+	r = inode_table_init(&inodes);
 	if (r < 0) {
 		log_error_errno(r, "Failed to allocate the inode table: %m");
-		goto out_fs;
+		goto out_pidfile;
 	}
-	for (size_t i = 0; i < s.fs.layout.n; i++)
-		log_info("hierarchy %zu: %s (%s)", i, s.fs.layout.h[i].mountpoint,
-			 s.fs.layout.h[i].version == CG_V2 ? "cgroup2" : s.fs.layout.h[i].controllers);
+	core = (struct lxcfs_core) {
+		.abi = LXCFS_LIB_ABI,
+		.inodes = &inodes,
+		.inode_get = inode_get,
+		.inode_ref = inode_ref,
+		.inode_forget = inode_forget,
+		.reply_open = core_reply_open,
+		.virtualize = &virtualize,
+		.log_level = arg_debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+		.swap_disabled = arg_swap_off,
+		.cfs = arg_cfs,
+		.loadavg = arg_loadavg,
+	};
+	r = core_library_path(LXCFS_LIBDIR, &lib_path);
+	if (r < 0)
+		goto out_inodes;
+	r = core_library_load_first(lib_path, &core);
+	if (r < 0) {
+		log_error_errno(r, "Failed to load '%s': %m", lib_path);
+		goto out_inodes;
+	}
 
 	r = build_fuse_opts(&opts);
 	if (r < 0 || fuse_opt_add_arg(&args, argv[0]) < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
@@ -255,7 +270,7 @@ int main(int argc, char *argv[])
 		log_error("Failed to build the FUSE arguments");
 		goto out_inodes;
 	}
-	se = fuse_session_new(&args, &lxcfs_ops, sizeof(lxcfs_ops), &s);
+	se = fuse_session_new(&args, &core_dispatch_ops, sizeof(core_dispatch_ops), NULL);
 	if (!se) {
 		log_error("Failed to create the FUSE session (options '%s')", opts.buf);
 		goto out_inodes;
@@ -264,7 +279,11 @@ int main(int argc, char *argv[])
 		log_error("Failed to install the signal handlers");
 		goto out_session;
 	}
-	sig_session = &s;
+	r = core_library_start_reloader();
+	if (r < 0) {
+		log_error_errno(r, "Failed to start the library reloader: %m");
+		goto out_signals;
+	}
 	sa.sa_handler = on_sigusr1;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
@@ -277,15 +296,6 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	}
 	log_info("Mounted on '%s'", arg_mountpoint);
-	if (arg_loadavg) {
-		/* before the loop: requests read s.fs.loadavg_store without a lock */
-		r = vfs_loadavg_start(&s.fs);
-		if (r < 0) {
-			log_error_errno(r, "Failed to start the load average sampler: %m");
-			goto out_unmount;
-		}
-	}
-
 	loop = fuse_loop_cfg_create();
 	if (!loop) {
 		log_error("Failed to allocate the FUSE loop configuration");
@@ -295,12 +305,11 @@ int main(int argc, char *argv[])
 	fuse_loop_cfg_set_idle_threads(loop, 10);
 	r = fuse_session_loop_mt(se, loop);
 	ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-	log_info("Unmounting '%s' (%" PRIuFAST64 " views served as the host's file)", arg_mountpoint,
-		 atomic_load(&s.fs.fallbacks));
+	log_info("Unmounting '%s'", arg_mountpoint);
 	fuse_loop_cfg_destroy(loop);
-	psi_store_stop(&s.psi);	/* its notifications write to the /dev/fuse fd unmount closes */
 out_unmount:
-	vfs_loadavg_stop(&s.fs);	/* no request runs any more; joins the sampler in < 1 s */
+	/* the library's threads first: PSI notifications write to the /dev/fuse fd unmount closes */
+	core_library_shutdown();
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
@@ -309,9 +318,8 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out_inodes:
-	inode_table_done(&s.inodes);
-out_fs:
-	vfs_fs_done(&s.fs);
+	core_library_shutdown();	/* no-op when it ran already */
+	inode_table_done(&inodes);
 out_pidfile:
 	(void) unlink(arg_pidfile);
 	(void) close(pidfd);

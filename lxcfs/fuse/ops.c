@@ -46,15 +46,7 @@ struct dir_handle {
 
 static struct lxcfs_session *session_of(fuse_req_t req)
 {
-	struct lxcfs_session *s = fuse_req_userdata(req);
-
-	/* SIGUSR1: caches are dropped between requests; the full library reload of LXCFS
-	 * comes with live upgrade (issue 5) */
-	if (atomic_exchange(&s->reload_requested, false)) {
-		nscache_clear(&s->fs.nscache);
-		log_info("Reloaded LXCFS (caches cleared)");
-	}
-	return s;
+	return &lxcfs_lib_session;
 }
 
 /* The watch must have been removed (op_release) or never added. */
@@ -108,7 +100,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	uint64_t ino;
 	int r;
 
-	r = inode_get(&s->inodes, parent, &ppath, &pkind);
+	r = s->core->inode_get(s->core->inodes, parent, &ppath, &pkind);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	path = child_path(ppath, name);
@@ -120,30 +112,30 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	r = vfs_getattr(&s->fs, kind, path, fuse_req_ctx(req)->pid, &e.attr);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
-	r = inode_ref(&s->inodes, path, kind, &ino);
+	r = s->core->inode_ref(s->core->inodes, path, kind, &ino);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	e.ino = ino;
 	e.attr.st_ino = ino;
 	e.attr_timeout = e.entry_timeout = vfs_path_is_per_reader(path) ? 0 : LXCFS_CACHE_TIMEOUT;
 	if (fuse_reply_entry(req, &e) < 0)
-		inode_forget(&s->inodes, ino, 1);	/* interrupted: the kernel holds no reference */
+		s->core->inode_forget(s->core->inodes, ino, 1);	/* interrupted: the kernel holds no reference */
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	struct lxcfs_session *s = fuse_req_userdata(req);
+	struct lxcfs_session *s = session_of(req);
 
-	inode_forget(&s->inodes, ino, nlookup);
+	s->core->inode_forget(s->core->inodes, ino, nlookup);
 	fuse_reply_none(req);
 }
 
 static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
-	struct lxcfs_session *s = fuse_req_userdata(req);
+	struct lxcfs_session *s = session_of(req);
 
 	for (size_t i = 0; i < count; i++)
-		inode_forget(&s->inodes, forgets[i].ino, forgets[i].nlookup);
+		s->core->inode_forget(s->core->inodes, forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -155,7 +147,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 	int r;
 
-	r = inode_get(&s->inodes, ino, &path, &kind);
+	r = s->core->inode_get(s->core->inodes, ino, &path, &kind);
 	if (r >= 0)
 		r = vfs_getattr(&s->fs, kind, path, fuse_req_ctx(req)->pid, &st);
 	if (r < 0)
@@ -178,7 +170,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	enum vfs_kind kind;
 	int r;
 
-	r = inode_get(&s->inodes, ino, &path, &kind);
+	r = s->core->inode_get(s->core->inodes, ino, &path, &kind);
 	if (r >= 0)
 		r = vfs_readlink(&s->fs, kind, path, fuse_req_ctx(req)->pid, &target);
 	if (r < 0)
@@ -252,7 +244,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return (void) fuse_reply_err(req, ENOMEM);
 	pthread_mutex_init(&h->lock, NULL);
 	h->text = STRBUF_INIT(VFS_RENDER_MAX);
-	r = inode_get(&s->inodes, ino, &h->path, &h->kind);
+	r = s->core->inode_get(s->core->inodes, ino, &h->path, &h->kind);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	if (vfs_kind_is_dir_static(h->kind))
@@ -279,7 +271,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->direct_io = 1;	/* the size is known only after rendering */
 	fi->keep_cache = 0;
 	fi->fh = (uintptr_t) h;
-	if (fuse_reply_open(req, fi) == -ENOENT)
+	if (s->core->reply_open(req, fi) == -ENOENT)
 		return;		/* interrupted: no RELEASE will follow, h is freed */
 	h = NULL;		/* now released in op_release() */
 }
@@ -371,7 +363,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
-	struct lxcfs_session *s = fuse_req_userdata(req);
+	struct lxcfs_session *s = session_of(req);
 	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
 	unsigned revents = POLL_DEFAULT;
 	int r = 0;
@@ -394,7 +386,7 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct lxcfs_session *s = fuse_req_userdata(req);
+	struct lxcfs_session *s = session_of(req);
 	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
 
 	/* no other request uses h any more; the epoll thread finds the watch by id only, so
@@ -419,10 +411,9 @@ static void psi_waiter_discard(void *waiter)
 	fuse_pollhandle_destroy(waiter);
 }
 
-/* FUSE_INIT, before any other request: the PSI trigger thread. */
-static void op_init(void *userdata, struct fuse_conn_info *conn)
+/* Library init, before any request: the PSI trigger thread. */
+int lxcfs_ops_start(struct lxcfs_session *s)
 {
-	struct lxcfs_session *s = userdata;
 	struct rlimit rl;
 	size_t max = PSI_WATCHES_MAX;
 	int r;
@@ -433,14 +424,12 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	r = psi_store_start(&s->psi, max, psi_waiter_notify, psi_waiter_discard);
 	if (r < 0)
 		log_warning_errno(r, "Failed to start the PSI trigger thread, trigger writes will fail: %m");
+	return 0;
 }
 
-/* fuse_session_destroy(): no request runs any more. main() has stopped the store already
- * (before unmounting); this covers a session destroyed any other way. */
-static void op_destroy(void *userdata)
+/* Library fini: no request runs in this library copy any more. */
+void lxcfs_ops_stop(struct lxcfs_session *s)
 {
-	struct lxcfs_session *s = userdata;
-
 	psi_store_stop(&s->psi);
 }
 
@@ -472,7 +461,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	enum vfs_kind kind;
 	int r;
 
-	r = inode_get(&s->inodes, ino, &path, &kind);
+	r = s->core->inode_get(s->core->inodes, ino, &path, &kind);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	r = vfs_access(&s->fs, kind, path, ctx->pid, ctx->uid, ctx->gid, R_OK);
@@ -486,7 +475,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	fi->fh = (uintptr_t) d;
-	if (fuse_reply_open(req, fi) == -ENOENT)
+	if (s->core->reply_open(req, fi) == -ENOENT)
 		return;
 	d = NULL;
 }
@@ -526,7 +515,7 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	enum vfs_kind kind;
 	int r;
 
-	r = inode_get(&s->inodes, ino, &path, &kind);
+	r = s->core->inode_get(s->core->inodes, ino, &path, &kind);
 	if (r >= 0)
 		r = vfs_access(&s->fs, kind, path, ctx->pid, ctx->uid, ctx->gid, mask);
 	fuse_reply_err(req, r < 0 ? -r : 0);
@@ -543,8 +532,6 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 }
 
 const struct fuse_lowlevel_ops lxcfs_ops = {
-	.init = op_init,
-	.destroy = op_destroy,
 	.lookup = op_lookup,
 	.forget = op_forget,
 	.forget_multi = op_forget_multi,

@@ -56,7 +56,7 @@ int vfs_cpu_view(struct vfs_fs *fs, pid_t caller, struct cpuset *ret_cpuset, uns
 	_cleanup_free_ char *online = NULL;
 	int r;
 
-	if (atomic_load(&fs->virtualize) && reader_resolve(&fs->env, caller, &rd) >= 0 &&
+	if (atomic_load(fs->virtualize) && reader_resolve(&fs->env, caller, &rd) >= 0 &&
 	    load_cpu_view(fs, &rd, ret_cpuset, ret_max) >= 0)
 		return 0;
 	/* the reader cannot be resolved: the host's CPUs, as its files fall back to the host's */
@@ -221,7 +221,7 @@ int vfs_render(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 		return -EISDIR;
 	if (kind == VFS_PROC_LOADAVG && !fs->loadavg)
 		return render_host(fs, kind, path, caller, out);	/* per-container only with -l */
-	if (!atomic_load(&fs->virtualize))
+	if (!atomic_load(fs->virtualize))
 		return render_host(fs, kind, path, caller, out);
 
 	r = reader_resolve(&fs->env, caller, &rd);

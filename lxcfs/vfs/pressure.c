@@ -112,7 +112,7 @@ int vfs_psi_target_new(struct vfs_fs *fs, enum vfs_kind kind, pid_t caller,
 		t->privileged = false;	/* pid 0, gone or odd status: the stricter rule */
 	/* the same choice as vfs_render(): the file whose text this reader sees */
 	r = -ENOENT;
-	if (atomic_load(&fs->virtualize) && reader_resolve(&fs->env, caller, &rd) >= 0)
+	if (atomic_load(fs->virtualize) && reader_resolve(&fs->env, caller, &rd) >= 0)
 		r = load_cgroup_pressure(fs, &rd, kind, &t->file, &text);
 	if (r < 0) {
 		if (r == -ENOMEM)

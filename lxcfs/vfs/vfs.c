@@ -43,6 +43,9 @@ static const struct {
 	{ "memory", VFS_PROC_PRESSURE_MEMORY },
 };
 
+/* until the owner points fs->virtualize at its own switch */
+static const atomic_bool always_virtualize = true;
+
 int vfs_fs_init(struct vfs_fs *fs)
 {
 	_cleanup_free_ char *mountinfo = NULL;
@@ -74,7 +77,7 @@ int vfs_fs_init(struct vfs_fs *fs)
 	fs->host_online_cpus = n > 0 ? (unsigned) n : 1;
 	n = sysconf(_SC_NPROCESSORS_CONF);
 	fs->host_conf_cpus = n > 0 && n < CPUSET_MAX ? (unsigned) n : CPUSET_MAX;
-	atomic_store(&fs->virtualize, true);
+	fs->virtualize = &always_virtualize;
 	return 0;
 }
 

@@ -62,7 +62,7 @@ struct vfs_fs {
 	bool loadavg;			/* -l */
 	struct loadavg_store *loadavg_store;	/* -l: per-container load averages (locks itself);
 					 * set before the session loop, NULL otherwise */
-	atomic_bool virtualize;		/* toggled by SIGUSR2 */
+	const atomic_bool *virtualize;	/* the core's flag, toggled by SIGUSR2 (set after init) */
 	atomic_uint_fast64_t fallbacks;	/* views served as the host's file */
 };
 

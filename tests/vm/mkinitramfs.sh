@@ -3,7 +3,8 @@
 # Builds a small busybox initramfs for a TCG guest that runs the lxcfs under test:
 #   /init                  INIT_SCRIPT
 #   /bin/busybox           the host's busybox (busybox-static; a dynamic one brings its libraries)
-#   /bin/lxcfs             LXCFS_BIN, plus every library `ldd` lists and the dynamic loader,
+#   /bin/lxcfs             LXCFS_BIN and /bin/liblxcfs.so (from LXCFS_BIN's directory), plus every
+#                          library `ldd` lists for them and the dynamic loader,
 #                          each at the same path as on the host, and libgcc_s.so.1 (dlopen()ed)
 #   /lib/modules/KVER/     the modules named below that KROOT's kernel builds as modules (=m in
 #                          boot/config-KVER), their dependencies (from each .ko's "depends="
@@ -45,6 +46,8 @@ copy_bin() {
 
 copy_bin "$bb" /bin/busybox
 copy_bin "$lxcfs" /bin/lxcfs
+# the daemon dlopen()s liblxcfs.so from its own directory first (lxcfs/core/library.h)
+copy_bin "$(dirname "$lxcfs")/liblxcfs.so" /bin/liblxcfs.so
 # glibc dlopen()s libgcc_s.so.1 for pthread_cancel() (libfuse cancels its worker threads when the
 # session ends); ldd cannot see that, and without it the daemon aborts on SIGTERM
 gcc_s=$(/sbin/ldconfig -p 2>/dev/null | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')

@@ -20,6 +20,7 @@
 #include "inode.h"
 #include "library.h"
 #include "log.h"
+#include "recovery.h"
 #include "strbuf.h"
 
 static bool arg_debug;
@@ -27,6 +28,7 @@ static bool arg_foreground;
 static bool arg_loadavg;
 static bool arg_swap_off;
 static bool arg_cfs;
+static bool arg_remount_containers;
 static const char *arg_pidfile = LXCFS_DEFAULT_PIDFILE;
 static const char *arg_fuse_opts;
 static const char *arg_mountpoint;
@@ -38,7 +40,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: lxcfs [-f|-d] [-l] [-u] [-p pidfile] [--enable-cfs] [--enable-pidfd]\n"
-		"             [-o fuse_options] mountpoint\n"
+		"             [--remount-containers] [-o fuse_options] mountpoint\n"
 		"\n"
 		"Container-aware /proc and /sys files for the cgroups of each reader.\n"
 		"\n"
@@ -53,7 +55,9 @@ static void usage(void)
 		"  -v, --version        print the version\n"
 		"  --enable-cfs         CPU count from the CFS quota/period (cpuinfo, stat, online)\n"
 		"  --enable-pidfd       accepted for compatibility (pidfds are always used)\n"
-		"  --enable-psi-poll    accepted for compatibility (PSI triggers and poll always work)\n",
+		"  --enable-psi-poll    accepted for compatibility (PSI triggers and poll always work)\n"
+		"  --remount-containers after mounting, bind the new views again into the containers\n"
+		"                       whose binds point at a dead lxcfs (after a crash)\n",
 		LXCFS_DEFAULT_PIDFILE);
 }
 
@@ -61,7 +65,7 @@ static void usage(void)
  * (usage printed), -ENOTRECOVERABLE for --help (exit 1 like LXCFS). */
 static int parse_argv(int argc, char *argv[])
 {
-	enum { ARG_ENABLE_CFS = 0x100, ARG_ENABLE_PIDFD, ARG_ENABLE_PSI_POLL };
+	enum { ARG_ENABLE_CFS = 0x100, ARG_ENABLE_PIDFD, ARG_ENABLE_PSI_POLL, ARG_REMOUNT_CONTAINERS };
 	static const struct option options[] = {
 		{ "debug", no_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -73,6 +77,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "enable-cfs", no_argument, NULL, ARG_ENABLE_CFS },
 		{ "enable-pidfd", no_argument, NULL, ARG_ENABLE_PIDFD },
 		{ "enable-psi-poll", no_argument, NULL, ARG_ENABLE_PSI_POLL },
+		{ "remount-containers", no_argument, NULL, ARG_REMOUNT_CONTAINERS },
 		{}
 	};
 	int c;
@@ -115,6 +120,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_ENABLE_PIDFD:
 		case ARG_ENABLE_PSI_POLL:	/* LXCFS 7.0: triggers are always available here */
+			break;
+		case ARG_REMOUNT_CONTAINERS:
+			arg_remount_containers = true;
 			break;
 		default:
 			usage();
@@ -291,11 +299,21 @@ int main(int argc, char *argv[])
 	sa.sa_handler = on_sigusr2;
 	(void) sigaction(SIGUSR2, &sa, NULL);
 
+	r = recovery_detach_stale(arg_mountpoint);	/* a mount left by a killed daemon */
+	if (r < 0) {
+		log_error_errno(r, "Failed to clean up the stale mount on '%s': %m", arg_mountpoint);
+		goto out_signals;
+	}
 	if (fuse_session_mount(se, arg_mountpoint) < 0) {
 		log_error("Failed to mount lxcfs on '%s'", arg_mountpoint);
 		goto out_signals;
 	}
 	log_info("Mounted on '%s'", arg_mountpoint);
+	if (arg_remount_containers) {
+		r = recovery_remount_containers(arg_mountpoint);
+		if (r < 0)
+			log_warning_errno(r, "Failed to start re-binding the containers' views: %m, ignoring");
+	}
 	loop = fuse_loop_cfg_create();
 	if (!loop) {
 		log_error("Failed to allocate the FUSE loop configuration");

@@ -6,9 +6,9 @@
 # with SIGKILL, so the container reads "Transport endpoint is not connected"; lxcfs is
 # started again on the same mountpoint with --remount-containers: it must detach the stale
 # mount, mount anew and bind the new views into the running container, which then reads its
-# MemTotal again without being restarted. Then a clean stop and a start on the now clean
-# mountpoint: nothing to detach, the mount works as usual, and the container's binds (dead
-# again after the stop) are re-bound once more.
+# MemTotal again without being restarted. Then a clean stop and a plain start on the now
+# clean mountpoint: nothing to detach, the mount works as usual, and without the option the
+# container's binds (dead again after the stop) are left alone.
 #
 # Environment: LXCFS_BIN (meson passes the build tree's lxcfs), LXT_MESON (see lib.sh).
 # Output: TAP (lib.sh). Skips, with the reason, when not root, without /dev/fuse, LXC,
@@ -164,6 +164,10 @@ forget_daemon "$D1"
 OUT=$(lxct_attach cat /proc/meminfo 2>&1)
 lxt_match "$OUT" 'Transport endpoint is not connected' \
 	"the container's /proc/meminfo now fails with ENOTCONN"
+OUT=$(head -c 1 "$MNT/proc/meminfo" 2>&1)
+lxt_match "$OUT" 'Transport endpoint is not connected' "reading $MNT/proc/meminfo on the host fails with ENOTCONN"
+# the kernel answers stat() from its attribute cache for attr_timeout (0.5 s) after the kill
+sleep 0.6
 OUT=$(stat -c %i "$MNT" 2>&1)
 lxt_match "$OUT" 'Transport endpoint is not connected' "stat of $MNT on the host fails with ENOTCONN"
 lxt_num "$(host_count "$MNT")" -eq 1 "the dead mount is still on $MNT"
@@ -208,14 +212,20 @@ lxt_match "$(in_ct cat /sys/devices/system/cpu/online)" "^$LXCT_CPU\$" \
 lxt_is "$(ct_init_pid)" "$INIT_PID" "the container was not restarted (same init pid)"
 
 # ------------------------------- 4. clean stop, then a start without the stale condition
+# A plain start: with --remount-containers but no stale mount of its own to go by, the worker
+# would re-bind every dead lxcfs bind on the host, and other test runs on this machine may
+# hold some on purpose. (That mode is what a systemd restart uses: ExecStopPost unmounted.)
 lxt_true "lxcfs (pid $D2) stops on SIGTERM with status 0 and unmounts" lxt_stop_daemon "$D2"
 OUT=$(stat -c %F "$MNT" 2>&1)
 lxt_is "$OUT" "directory" "$MNT is a plain directory again"
+OUT=$(lxct_attach cat /proc/meminfo 2>&1)
+lxt_match "$OUT" 'Transport endpoint is not connected' \
+	"the container's binds are dead again after the clean stop"
 
-if start_on "$MNT" run3 --remount-containers; then
-	lxt_pass "lxcfs --remount-containers (pid $D_PID) mounted on the clean $MNT"
+if start_on "$MNT" run3; then
+	lxt_pass "lxcfs (pid $D_PID) mounted on the clean $MNT"
 else
-	lxt_fail "lxcfs --remount-containers mounted on the clean $MNT" "$(tail -n 5 "$D_LOG")" "a mount"
+	lxt_fail "lxcfs mounted on the clean $MNT" "$(tail -n 5 "$D_LOG")" "a mount"
 fi
 LOG3=$D_LOG
 DEV3=$(host_dev "$MNT")
@@ -226,14 +236,14 @@ else
 fi
 lxt_num "$(host_count "$MNT")" -eq 1 "one mount on $MNT (device $DEV3)"
 lxt_is "$(head -n 1 "$MNT/proc/meminfo" | cut -d: -f1)" "MemTotal" "host reads $MNT/proc/meminfo"
-wait_log "$LOG3" 'Remount of containers done' ||
-	lxt_diag "no remount summary within 30 s"
-lxt_match "$(cat "$LOG3")" "Re-bound '/proc/meminfo' in mount namespace [0-9]+ of pid [0-9]+" \
-	"the container's binds (dead after the clean stop) were re-bound again"
-lxt_is "$(ct_memtotal)" "$WANT_MEMTOTAL" "MemTotal inside is the 256 MiB limit after the clean restart"
+OUT=$(grep -c 'remount worker' "$LOG3")
+lxt_num "$OUT" -eq 0 "without --remount-containers no remount worker starts"
+OUT=$(lxct_attach cat /proc/meminfo 2>&1)
+lxt_match "$OUT" 'Transport endpoint is not connected' \
+	"without --remount-containers the container's binds are left alone"
 lxt_is "$(ct_init_pid)" "$INIT_PID" "the container still was not restarted"
 
-lxt_diag "$(grep -h 'Remount of containers' "$LOG2" "$LOG3")"
+lxt_diag "$(grep -h -e 'Remount of containers' -e 'Re-bound' "$LOG2")"
 if [[ -s $TMP/attach.log ]]; then
 	lxt_diag "lxc-attach stderr:"
 	lxt_diag "$(cat "$TMP/attach.log")"

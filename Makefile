@@ -7,7 +7,8 @@ MESON_OPTS ?=
 # Debian packages the build, the tests and the demo need (installed only when missing).
 PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	lxc busybox-static util-linux procps python3 shellcheck \
-	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86
+	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86 \
+	libjson-glib-dev podman crun runc python3-yaml
 
 .PHONY: all deps build install demo check bench clean
 

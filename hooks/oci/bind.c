@@ -23,9 +23,9 @@
 #include "log.h"
 
 struct bind_pair {
-	int src;	/* detached clone of the lxcfs view (open_tree) */
-	int dst;	/* O_PATH fd of the target inside the container rootfs */
-	char *what;	/* "SRC over DST", for messages */
+	int src;    /* detached clone of the lxcfs view (open_tree) */
+	int dst;    /* O_PATH fd of the target inside the container rootfs */
+	char *what; /* "SRC over DST", for messages */
 };
 
 struct bind_list {
@@ -41,7 +41,7 @@ static void bind_list_done(struct bind_list *l)
 		free(l->pairs[i].what);
 	}
 	free(l->pairs);
-	*l = (struct bind_list) {};
+	*l = (struct bind_list){};
 }
 
 /* Opens @path below @rootfd as if @rootfd were "/": ".." and absolute symlinks stop at it. */
@@ -67,9 +67,11 @@ static int bind_list_add(struct bind_list *l, const struct oci_bind_opts *opts, 
 	_cleanup_free_ char *what = NULL;
 	struct stat sst, dstst;
 
-	if (fstatat(lxcfs_fd, src_rel, &sst, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		return log_warning_errno(-errno, "Cannot stat '%s/%s', ignoring: %m",
-					 opts->lxcfs_dir, src_rel), 0;
+	if (fstatat(lxcfs_fd, src_rel, &sst, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+		log_warning_errno(-errno, "Cannot stat '%s/%s', ignoring: %m", opts->lxcfs_dir,
+				  src_rel);
+		return 0;
+	}
 	if (asprintf(&what, "'%s%s%s' over '%s/%s'", opts->lxcfs_dir, *src_rel ? "/" : "", src_rel,
 		     opts->rootfs, dst_rel) < 0) {
 		what = NULL;
@@ -81,8 +83,10 @@ static int bind_list_add(struct bind_list *l, const struct oci_bind_opts *opts, 
 		log_debug("Skipping %s: no such target in the container", what);
 		return 0;
 	}
-	if (dst < 0)
-		return log_warning_errno(dst, "Cannot open the target of %s, ignoring: %m", what), 0;
+	if (dst < 0) {
+		log_warning_errno(dst, "Cannot open the target of %s, ignoring: %m", what);
+		return 0;
+	}
 	if (fstat(dst, &dstst) < 0)
 		return log_error_errno(-errno, "Cannot stat the target of %s: %m", what);
 	/* a bind of a file over a directory (or the reverse) fails: skip, as the LXC hook does */
@@ -105,7 +109,7 @@ static int bind_list_add(struct bind_list *l, const struct oci_bind_opts *opts, 
 		l->pairs = p;
 		l->alloc = alloc;
 	}
-	l->pairs[l->n++] = (struct bind_pair) {
+	l->pairs[l->n++] = (struct bind_pair){
 		.src = TAKE_FD(src),
 		.dst = TAKE_FD(dst),
 		.what = TAKE_PTR(what),
@@ -205,12 +209,13 @@ int oci_bind_views(const struct oci_bind_opts *opts)
 	if (lxcfs_fd < 0)
 		r = -errno;
 	else if (fstatat(lxcfs_fd, "proc", &st, 0) < 0)
-		r = -errno;	/* ENOENT: not mounted; ENOTCONN: a dead daemon's mount */
+		r = -errno; /* ENOENT: not mounted; ENOTCONN: a dead daemon's mount */
 	else
 		r = S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 	if (r < 0) {
-		log_warning_errno(r, "No lxcfs views at '%s/proc' (%m), the container starts without them",
-				  opts->lxcfs_dir);
+		log_warning_errno(
+			r, "No lxcfs views at '%s/proc' (%m), the container starts without them",
+			opts->lxcfs_dir);
 		return 0;
 	}
 
@@ -227,20 +232,24 @@ int oci_bind_views(const struct oci_bind_opts *opts)
 	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return log_error_errno(errno == ENOENT ? -ESRCH : -errno,
-				       "Cannot open the mount namespace of process %d: %m", opts->pid);
+				       "Cannot open the mount namespace of process %d: %m",
+				       opts->pid);
 	procroot = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (procroot < 0)
 		return log_error_errno(errno == ENOENT ? -ESRCH : -errno,
-				       "Cannot open the root directory of process %d: %m", opts->pid);
+				       "Cannot open the root directory of process %d: %m",
+				       opts->pid);
 	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
 		return log_error_errno(-ESRCH, "Process %d exited while the hook ran", opts->pid);
 
 	if (stat("/proc/self/ns/mnt", &own) < 0 || fstat(nsfd, &theirs) < 0)
 		return log_error_errno(-errno, "Cannot stat mount namespaces: %m");
 	if (same_inode(&own, &theirs))
-		return log_error_errno(-EINVAL,
-				       "Process %d is in the hook's own mount namespace, refusing to "
-				       "mount over '%s'", opts->pid, opts->rootfs);
+		return log_error_errno(
+			-EINVAL,
+			"Process %d is in the hook's own mount namespace, refusing to "
+			"mount over '%s'",
+			opts->pid, opts->rootfs);
 
 	rootfd = rootfs_find(opts, procroot);
 	if (rootfd < 0)
@@ -252,12 +261,13 @@ int oci_bind_views(const struct oci_bind_opts *opts)
 		return r;
 	if (fstatat(lxcfs_fd, "sys/devices/system/cpu", &st, 0) == 0 && S_ISDIR(st.st_mode)) {
 		/* full sys mode serves the whole host directory ("uevent" marks it): one bind */
-		if (faccessat(lxcfs_fd, "sys/devices/system/cpu/uevent", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		if (faccessat(lxcfs_fd, "sys/devices/system/cpu/uevent", F_OK,
+			      AT_SYMLINK_NOFOLLOW) == 0)
 			r = bind_list_add(&l, opts, lxcfs_fd, "sys/devices/system/cpu", rootfd,
 					  "sys/devices/system/cpu");
 		else
-			r = bind_list_add_entries(&l, opts, lxcfs_fd, "sys/devices/system/cpu", rootfd,
-						  "sys/devices/system/cpu");
+			r = bind_list_add_entries(&l, opts, lxcfs_fd, "sys/devices/system/cpu",
+						  rootfd, "sys/devices/system/cpu");
 		if (r < 0)
 			return r;
 	}

@@ -272,7 +272,7 @@ podman_cases() {
 	if [ "$i" -ne 0 ]; then
 		lxt_diag "podman import failed: ${POD[*]} import $tar $img: $out"
 		lxt_skip_case "podman run -m 256m sees MemTotal $MEM_KB kB" \
-			"'${POD[*]} import $tar $img' failed: $out"
+			"podman import failed: $out (command: '${POD[*]} import $tar $img')"
 		return
 	fi
 
@@ -289,7 +289,7 @@ podman_cases() {
 	if [ "$i" -ne 0 ]; then
 		lxt_diag "Podman cannot run a container here: ${POD[*]} ${run[*]} --name $name $img /bin/true (exit $i): $out"
 		lxt_skip_case "podman run -m 256m sees MemTotal $MEM_KB kB" \
-			"Podman cannot run a container here: '${POD[*]} ${run[*]} --name $name $img /bin/true' exited $i: $out"
+			"Podman cannot run a container here: $out (exit $i of '${POD[*]} ${run[*]} --name $name $img /bin/true')"
 		return
 	fi
 	lxt_pass "podman ($rt) runs a plain busybox container from an imported tarball"

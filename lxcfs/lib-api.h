@@ -45,9 +45,15 @@ struct lxcfs_core {
 struct lxcfs_library {
 	unsigned abi;			/* LXCFS_LIB_ABI the library was built with */
 	/* Sets the library up for @core (cgroup layout, caches, the PSI trigger thread, with -l
-	 * the load average sampler) and logs its build id. Returns 0 or -errno; on failure
-	 * nothing is left running. */
-	int (*init)(const struct lxcfs_core *core);
+	 * the load average sampler) and logs its build id. @state: NULL, or what save_state()
+	 * of the copy being replaced returned (measured data to carry on: the load averages);
+	 * text the library does not understand is ignored with a warning. Returns 0 or -errno;
+	 * on failure nothing is left running. */
+	int (*init)(const struct lxcfs_core *core, const char *state);
+	/* The state a new copy should take over, as text: a first line "lxcfs-state 1", then
+	 * lines each store reads back (state/loadavg.h). malloc'd; NULL when out of memory or
+	 * nothing to hand over. Called while requests run. */
+	char *(*save_state)(void);
 	/* Stops the library's threads and frees its state. No request runs in it any more. */
 	void (*fini)(void);
 	/* The library's GNU build id as hex (ELF note NT_GNU_BUILD_ID), "unknown" without one;

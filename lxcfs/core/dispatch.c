@@ -6,6 +6,7 @@
  * Requests on an open handle (read, write, poll, release, readdir, releasedir) go to the
  * generation that opened it: fi->fh is a struct core_fh wrapping the library's handle. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "library.h"
@@ -171,74 +172,58 @@ static void d_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	IN_CURRENT(req, LIB(g_)->listxattr(req, ino, size));
 }
 
-/* Requests on a handle: the generation that opened it (the handle holds it) */
+/* Runs @call (which sees the library's handle as f_) in the generation that opened @fi; the
+ * handle holds that generation, so no reference is taken. */
+#define IN_OPENER(fi, call)                                      \
+	do {                                                     \
+		struct fuse_file_info f_;                        \
+		struct lib_gen *g_ = unwrap((fi), &f_);          \
+		tls_gen = g_;                                    \
+		call;                                            \
+		tls_gen = NULL;                                  \
+	} while (0)
+
 static void d_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct fuse_file_info f;
-	struct lib_gen *g = unwrap(fi, &f);
-
-	tls_gen = g;
-	LIB(g)->read(req, ino, size, off, &f);
-	tls_gen = NULL;
+	IN_OPENER(fi, LIB(g_)->read(req, ino, size, off, &f_));
 }
 
 static void d_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct fuse_file_info f;
-	struct lib_gen *g = unwrap(fi, &f);
-
-	tls_gen = g;
-	LIB(g)->write(req, ino, buf, size, off, &f);
-	tls_gen = NULL;
+	IN_OPENER(fi, LIB(g_)->write(req, ino, buf, size, off, &f_));
 }
 
 static void d_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
-	struct fuse_file_info f;
-	struct lib_gen *g = unwrap(fi, &f);
-
-	tls_gen = g;
-	LIB(g)->poll(req, ino, &f, ph);
-	tls_gen = NULL;
+	IN_OPENER(fi, LIB(g_)->poll(req, ino, &f_, ph));
 }
 
 static void d_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct fuse_file_info f;
-	struct lib_gen *g = unwrap(fi, &f);
-
-	tls_gen = g;
-	LIB(g)->readdir(req, ino, size, off, &f);
-	tls_gen = NULL;
+	IN_OPENER(fi, LIB(g_)->readdir(req, ino, size, off, &f_));
 }
 
 /* release and releasedir: the library frees its handle, then the wrapper goes and with it
- * the generation's reference (possibly the last: the old library is unloaded here) */
-static void d_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+ * the generation's reference (possibly the last: an old library is unloaded here) */
+static void release_any(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, bool dir)
 {
 	struct core_fh *h = (struct core_fh *) (uintptr_t) fi->fh;
-	struct fuse_file_info f;
-	struct lib_gen *g = unwrap(fi, &f);
+	struct lib_gen *g = h->gen;
 
-	tls_gen = g;
-	LIB(g)->release(req, ino, &f);
-	tls_gen = NULL;
+	IN_OPENER(fi, (dir ? LIB(g_)->releasedir : LIB(g_)->release)(req, ino, &f_));
 	free(h);
 	core_gen_put(g);
+}
+
+static void d_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	release_any(req, ino, fi, false);
 }
 
 static void d_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct core_fh *h = (struct core_fh *) (uintptr_t) fi->fh;
-	struct fuse_file_info f;
-	struct lib_gen *g = unwrap(fi, &f);
-
-	tls_gen = g;
-	LIB(g)->releasedir(req, ino, &f);
-	tls_gen = NULL;
-	free(h);
-	core_gen_put(g);
+	release_any(req, ino, fi, true);
 }
 
 const struct fuse_lowlevel_ops core_dispatch_ops = {

@@ -112,7 +112,7 @@ static int copy_to_memfd(const char *path, unsigned serial)
 }
 
 /* Loads one copy of @path and runs its init(). Returns 0 and *ret, or -errno (logged). */
-static int gen_load(const char *path, unsigned serial, struct lib_gen **ret)
+static int gen_load(const char *path, unsigned serial, const char *state, struct lib_gen **ret)
 {
 	_cleanup_free_ struct lib_gen *g = calloc(1, sizeof(*g));
 	lxcfs_library_entry_fn entry;
@@ -153,7 +153,7 @@ static int gen_load(const char *path, unsigned serial, struct lib_gen **ret)
 		log_error("Library '%s': dlopen() returned a copy already loaded", path);
 		goto fail;	/* dlclose() drops the reference this dlopen() added */
 	}
-	r = g->lib->init(lib_core);
+	r = g->lib->init(lib_core, state);
 	if (r < 0) {
 		log_error_errno(r, "Library '%s' failed to initialize: %m", path);
 		goto fail;
@@ -237,7 +237,7 @@ int core_library_load_first(const char *path, const struct lxcfs_core *core)
 	if (!lib_path)
 		return -ENOMEM;
 	lib_core = core;
-	r = gen_load(lib_path, next_serial, &g);
+	r = gen_load(lib_path, next_serial, NULL, &g);
 	if (r < 0)
 		return r;
 	next_serial++;
@@ -251,10 +251,17 @@ int core_library_reload(void)
 	unsigned serial;
 	int r;
 
+	_cleanup_free_ char *state = NULL;
+	struct lib_gen *old = core_gen_get();
+
 	pthread_mutex_lock(&gens_lock);
 	serial = next_serial++;
 	pthread_mutex_unlock(&gens_lock);
-	r = gen_load(lib_path, serial, &g);
+	if (old) {
+		state = old->lib->save_state();	/* measured data the new copy carries on */
+		core_gen_put(old);
+	}
+	r = gen_load(lib_path, serial, state, &g);
 	if (r < 0) {
 		log_error_errno(r, "Reload failed, still serving with the library loaded before: %m");
 		return r;

@@ -9,12 +9,16 @@
 #include <string.h>
 
 #include "lib-api.h"
+#include "loadavg.h"
 #include "log.h"
+#include "strbuf.h"
 #include "ops.h"
 
 #ifndef LXCFS_LIB_VARIANT
 #define LXCFS_LIB_VARIANT ""	/* tests build a second copy with another value */
 #endif
+
+#define STATE_HEADER "lxcfs-state 1\n"
 
 struct lxcfs_session lxcfs_lib_session;
 
@@ -66,7 +70,7 @@ static const char *lib_build_id(void)
 	return build_id_hex;
 }
 
-static int lib_init(const struct lxcfs_core *core)
+static int lib_init(const struct lxcfs_core *core, const char *state)
 {
 	struct lxcfs_session *s = &lxcfs_lib_session;
 	int r;
@@ -98,6 +102,17 @@ static int lib_init(const struct lxcfs_core *core)
 			return r;
 		}
 	}
+	if (state && s->fs.loadavg_store) {
+		if (strncmp(state, STATE_HEADER, strlen(STATE_HEADER)) != 0)
+			log_warning("Ignoring the state of the library replaced: unknown format");
+		else {
+			r = loadavg_store_restore(s->fs.loadavg_store, state + strlen(STATE_HEADER));
+			if (r < 0)
+				log_warning_errno(r, "Took over part of the load averages only: %m");
+			else
+				log_info("Took over the load averages of %d cgroups", r);
+		}
+	}
 	(void) lxcfs_ops_start(s);
 	log_info("Loaded " LXCFS_LIB_NAME " (build id %s%s%s)", build_id_hex,
 		 LXCFS_LIB_VARIANT[0] ? ", " : "", LXCFS_LIB_VARIANT);
@@ -115,10 +130,25 @@ static void lib_fini(void)
 	vfs_fs_done(&s->fs);
 }
 
+static char *lib_save_state(void)
+{
+	struct strbuf sb = STRBUF_INIT(LOADAVG_ENTRIES_MAX * (LOADAVG_KEY_MAX + 64));
+	struct lxcfs_session *s = &lxcfs_lib_session;
+
+	if (!s->fs.loadavg_store)
+		return NULL;
+	if (strbuf_appends(&sb, STATE_HEADER) < 0 || loadavg_store_save(s->fs.loadavg_store, &sb) < 0) {
+		strbuf_done(&sb);
+		return NULL;
+	}
+	return strbuf_steal(&sb, NULL);
+}
+
 static const struct lxcfs_library library = {
 	.abi = LXCFS_LIB_ABI,
 	.init = lib_init,
 	.fini = lib_fini,
+	.save_state = lib_save_state,
 	.build_id = lib_build_id,
 	.ops = &lxcfs_ops,
 };

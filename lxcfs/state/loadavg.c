@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Load average store and its sampler thread; the only lock here is s->lock (a leaf lock). */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "loadavg.h"
 #include "log.h"
 #include "parse-util.h"
+#include "strbuf.h"
 #include "tasks.h"
 
 struct loadavg_entry {
@@ -350,5 +352,96 @@ uint64_t loadavg_store_rounds(struct loadavg_store *s)
 	pthread_mutex_lock(&s->lock);
 	n = s->rounds;
 	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+int loadavg_store_save(struct loadavg_store *s, struct strbuf *out)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t b = 0; b < LOADAVG_BUCKETS && r >= 0; b++)
+		for (struct loadavg_entry *e = s->buckets[b]; e && r >= 0; e = e->next)
+			r = strbuf_appendf(out, "loadavg %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+					   " %" PRIu64 " %d %zu %s\n", e->st.avenrun[0], e->st.avenrun[1],
+					   e->st.avenrun[2], e->st.running, e->st.total,
+					   (int) e->st.last_pid, e->key_len, e->key);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* One "loadavg" line at *p (the prefix already checked); advances *p past its newline */
+static int restore_line(struct loadavg_store *s, const char **p)
+{
+	struct loadavg_state st = {};
+	uint64_t v[7];	/* avenrun x3, running, total, last_pid, key length */
+	const char *q = *p + strlen("loadavg ");
+	char *end;
+	struct loadavg_entry **pp;
+	struct loadavg_entry *e;
+
+	for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+		if (*q < '0' || *q > '9')
+			return -EINVAL;
+		errno = 0;
+		v[i] = strtoull(q, &end, 10);
+		if (errno || *end != ' ')
+			return -EINVAL;
+		q = end + 1;
+	}
+	if (v[5] > INT32_MAX || v[6] == 0 || v[6] > LOADAVG_KEY_MAX || strnlen(q, v[6] + 1) < v[6] + 1 ||
+	    q[v[6]] != '\n' || memchr(q, 0, v[6]))
+		return -EINVAL;
+	st = (struct loadavg_state) {
+		.avenrun = { v[0], v[1], v[2] }, .running = v[3], .total = v[4], .last_pid = (pid_t) v[5],
+	};
+	e = malloc(sizeof(*e) + v[6] + 1);
+	if (!e)
+		return -ENOMEM;
+	*e = (struct loadavg_entry) { .key_len = v[6], .st = st };
+	memcpy(e->key, q, v[6]);
+	e->key[v[6]] = 0;
+	*p = q + v[6] + 1;
+
+	pthread_mutex_lock(&s->lock);
+	pp = find_locked(s, e->key);
+	if (pp) {
+		(*pp)->st = st;		/* a reader was first: the measured history wins */
+		free(e);
+	} else if (s->n_entries >= LOADAVG_ENTRIES_MAX) {
+		free(e);
+	} else {
+		size_t b = bucket_of(e->key);
+
+		e->id = ++s->next_id;
+		e->next = s->buckets[b];
+		s->buckets[b] = e;
+		s->n_entries++;
+		s->key_bytes += e->key_len + 1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int loadavg_store_restore(struct loadavg_store *s, const char *text)
+{
+	const char *p = text;
+	int n = 0;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+
+		if (strncmp(p, "loadavg ", 8) == 0) {
+			int r = restore_line(s, &p);
+
+			if (r < 0)
+				return r;
+			n++;
+			continue;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;	/* lines of other kinds belong to other stores */
+	}
 	return n;
 }

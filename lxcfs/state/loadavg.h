@@ -12,7 +12,8 @@
  * write each result back under the lock, applying the pure loadavg_step() to the entry only
  * if an entry with that key and the same id still exists (an entry deleted, or deleted and
  * created again by a reader while the sample ran, is left alone). A key whose cgroup is gone
- * or holds no task is deleted. SIGUSR1 keeps the table: see lxcfs/main.c. */
+ * or holds no task is deleted. A SIGUSR1 reload (live upgrade) hands the table over to the new
+ * library copy: loadavg_store_save() in the old, loadavg_store_restore() in the new. */
 #pragma once
 
 #include <pthread.h>
@@ -90,6 +91,18 @@ int loadavg_store_get(struct loadavg_store *s, const char *key, pid_t ref,
  * Returns the number of keys sampled, -ECANCELED when stopped, or -ENOMEM. Thread-safe with
  * readers; only one round may run at a time (the sampler's, or a test's without a sampler). */
 int loadavg_store_round(struct loadavg_store *s, size_t *resume);
+
+struct strbuf;
+
+/* Appends one line per entry to @out: "loadavg A1 A5 A15 RUNNING TOTAL LAST_PID KEYLEN KEY\n"
+ * (fixed-point averages as in struct loadavg_state; KEY is KEYLEN bytes, it may hold any byte
+ * but NUL). Returns 0 or -ENOMEM. Thread-safe. */
+int loadavg_store_save(struct loadavg_store *s, struct strbuf *out);
+
+/* Inserts the entries of such text (lines of other kinds are skipped; an existing key gets
+ * the saved values). Returns the number of entries read, or -EINVAL at the first malformed
+ * "loadavg" line (the entries before it stay), -ENOMEM. Thread-safe. */
+int loadavg_store_restore(struct loadavg_store *s, const char *text);
 
 /* Number of entries, and of completed rounds. Thread-safe. */
 size_t loadavg_store_size(struct loadavg_store *s);

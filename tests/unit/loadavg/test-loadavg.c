@@ -21,6 +21,7 @@
 #include "render/loadavg.h"
 #include "sources/cgroup-tasks.h"
 #include "state/loadavg.h"
+#include "strbuf.h"
 #include "tasks.h"
 
 /* ---- render: the kernel's calc_load() -------------------------------------------------- */
@@ -599,6 +600,50 @@ START_TEST(store_concurrent)
 }
 END_TEST
 
+/* live upgrade: the table goes to the new library copy as text and comes back the same */
+START_TEST(store_save_restore)
+{
+	struct fake f = {};
+	_cleanup_(store_freep) struct loadavg_store *a = loadavg_store_new(fake_sample, &f);
+	_cleanup_(store_freep) struct loadavg_store *b = loadavg_store_new(fake_sample, &f);
+	_cleanup_(strbuf_done) struct strbuf text = STRBUF_INIT(1 << 20);
+	_cleanup_(strbuf_done) struct strbuf again = STRBUF_INIT(1 << 20);
+	struct loadavg_state st, got;
+	size_t resume = 0;
+	char odd_key[] = "/with space\nand newline";
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(loadavg_store_get(a, "/busy", 77, &st), 1);
+	ck_assert_int_eq(loadavg_store_get(a, odd_key, 78, &st), 1);
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_ge(loadavg_store_round(a, &resume), 0);
+	ck_assert_int_eq(loadavg_store_get(a, "/busy", 1, &st), 0);
+	ck_assert_uint_gt(st.avenrun[0], 0);
+
+	ck_assert_int_eq(loadavg_store_save(a, &text), 0);
+	ck_assert_int_eq(loadavg_store_restore(b, text.buf), 2);
+	ck_assert_uint_eq(loadavg_store_size(b), 2);
+	ck_assert_int_eq(loadavg_store_get(b, "/busy", 1, &got), 0);	/* existed: restored */
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(got.avenrun[i], st.avenrun[i]);
+	ck_assert_uint_eq(got.running, st.running);
+	ck_assert_uint_eq(got.total, st.total);
+	ck_assert_int_eq(got.last_pid, st.last_pid);
+	ck_assert_int_eq(loadavg_store_get(b, odd_key, 1, &got), 0);
+	ck_assert_int_eq(loadavg_store_save(b, &again), 0);
+	ck_assert_uint_eq(again.len, text.len);		/* same entries, same values */
+
+	/* other kinds of lines are skipped; malformed ones stop with -EINVAL */
+	ck_assert_int_eq(loadavg_store_restore(b, "psi 1 2 3\nloadavg 1 2 3 1 3 9 2 /x\n"), 1);
+	ck_assert_int_eq(loadavg_store_restore(b, "loadavg 1 2 3 1 3 9 5 /x\n"), -EINVAL);	/* short key */
+	ck_assert_int_eq(loadavg_store_restore(b, "loadavg 1 2 x 1 3 9 2 /x\n"), -EINVAL);
+	ck_assert_int_eq(loadavg_store_restore(b, "loadavg 1 2 3 1 3 9 0 \n"), -EINVAL);	/* empty key */
+	ck_assert_int_eq(loadavg_store_restore(b, "loadavg 1 2 3 1 3 99999999999 2 /x\n"), -EINVAL);
+	ck_assert_int_eq(loadavg_store_restore(b, ""), 0);
+}
+END_TEST
+
 static Suite *loadavg_suite(void)
 {
 	Suite *s = suite_create("loadavg");
@@ -633,6 +678,7 @@ static Suite *loadavg_suite(void)
 	tcase_add_test(tc, store_round_budget);
 	tcase_add_test(tc, store_stop_is_quick);
 	tcase_add_test(tc, store_concurrent);
+	tcase_add_test(tc, store_save_restore);
 	suite_add_tcase(s, tc);
 	return s;
 }

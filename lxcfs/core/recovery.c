@@ -94,8 +94,8 @@ static int parse_devnum(char *s, struct devnum *ret)
 	if (!colon || colon == s || !colon[1])
 		return -EBADMSG;
 	*colon = 0;
-	if (safe_atou64(s, &major) < 0 || safe_atou64(colon + 1, &minor) < 0 || major > UINT32_MAX ||
-	    minor > UINT32_MAX)
+	if (safe_atou64(s, &major) < 0 || safe_atou64(colon + 1, &minor) < 0 ||
+	    major > UINT32_MAX || minor > UINT32_MAX)
 		return -EBADMSG;
 	ret->major = (unsigned) major;
 	ret->minor = (unsigned) minor;
@@ -124,7 +124,8 @@ int recovery_mountinfo_parse(char *line, struct mountinfo_entry *ret_entry)
 	fstype = field_next(&p);
 	if (!fstype || parse_devnum(dev, &d) < 0)
 		return -EBADMSG;
-	if (unescape_octal(root) < 0 || unescape_octal(mountpoint) < 0 || unescape_octal(fstype) < 0)
+	if (unescape_octal(root) < 0 || unescape_octal(mountpoint) < 0 ||
+	    unescape_octal(fstype) < 0)
 		return -EBADMSG;
 	if (mountpoint[0] != '/')
 		return -EBADMSG;
@@ -244,7 +245,8 @@ int recovery_detach_stale(const char *mountpoint)
 			return -ENOTCONN;	/* not a FUSE mount of ours to clean up */
 		if (umount2(mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
 			return -errno;
-		detached[n_detached++] = d;
+		if (n_detached < STALE_DETACH_MAX)
+			detached[n_detached++] = d;
 		log_info("Detached a stale %s mount (device %u:%u, its daemon is gone) from '%s'",
 			 fstype, d.major, d.minor, mountpoint);
 	}
@@ -372,9 +374,11 @@ static _Noreturn void remount_helper(const struct remount_target *t, size_t n, i
 			report(out, i, 0, current ? STAGE_CURRENT : STAGE_LIVE);
 		} else if (errno != ENOTCONN) {
 			report(out, i, -errno, STAGE_STAT);
-		} else if (fchdir(dfd) < 0 || umount2(t[i].base, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+		} else if (fchdir(dfd) < 0 ||
+			   umount2(t[i].base, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
 			report(out, i, -errno, STAGE_UMOUNT);
-		} else if (move_mount(clone_fd[i], "", dfd, t[i].base, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		} else if (move_mount(clone_fd[i], "", dfd, t[i].base,
+				      MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 			report(out, i, -errno, STAGE_MOVE);
 		} else {
 			report(out, i, 0, STAGE_DONE);
@@ -400,7 +404,8 @@ static const char *describe_pid(pid_t pid, char *buf, size_t size)
 	int n;
 
 	n = snprintf(path, sizeof(path), "/proc/%d/comm", (int) pid);
-	if (n < 0 || (size_t) n >= sizeof(path) || read_full_at(AT_FDCWD, path, 64, &comm, NULL) < 0)
+	if (n < 0 || (size_t) n >= sizeof(path) ||
+	    read_full_at(AT_FDCWD, path, 64, &comm, NULL) < 0)
 		comm = NULL;
 	else
 		comm[strcspn(comm, "\n")] = 0;
@@ -435,7 +440,8 @@ static void remount_namespace(pid_t pid, ino_t ino, struct remount_target *t, si
 	if (r > 0 && (size_t) r < sizeof(path))
 		nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || fstat(nsfd, &st) < 0 || st.st_ino != ino) {
-		log_warning("Mount namespace %ju of %s: the process is gone, ignoring", (uintmax_t) ino, who);
+		log_warning("Mount namespace %ju of %s: the process is gone, ignoring",
+			    (uintmax_t) ino, who);
 		stats->failed += (unsigned) n;
 		return;
 	}
@@ -496,8 +502,8 @@ static void remount_namespace(pid_t pid, ino_t ino, struct remount_target *t, si
 		}
 	}
 	if (timed_out) {
-		log_warning("The helper for %s did not finish within %d ms (a hung file system?), killing it",
-			    who, REMOUNT_NS_TIMEOUT_MS);
+		log_warning("The helper for %s did not finish within %d ms (a hung file system?), "
+			    "killing it", who, REMOUNT_NS_TIMEOUT_MS);
 		(void) kill(child, SIGKILL);
 	}
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
@@ -527,9 +533,9 @@ static void remount_namespace(pid_t pid, ino_t ino, struct remount_target *t, si
 			stats->failed++;
 			break;
 		default:
-			log_warning_errno(got_err[i], "Failed to re-bind '%s' in mount namespace %ju of %s "
-					  "at %s: %m, ignoring", t[i].where, (uintmax_t) ino, who,
-					  stage_names[got[i]]);
+			log_warning_errno(got_err[i], "Failed to re-bind '%s' in mount namespace "
+					  "%ju of %s at %s: %m, ignoring", t[i].where,
+					  (uintmax_t) ino, who, stage_names[got[i]]);
 			stats->failed++;
 			break;
 		}
@@ -572,15 +578,16 @@ static int collect_targets(char *mountinfo, const char *mountpoint, struct devnu
 			continue;
 		}
 		if (n == REMOUNT_TARGETS_MAX) {
-			log_warning("More than %d lxcfs binds in the mount namespace of %s, ignoring '%s'",
-				    REMOUNT_TARGETS_MAX, who, e.mountpoint);
+			log_warning("More than %d lxcfs binds in the mount namespace of %s, "
+				    "ignoring '%s'", REMOUNT_TARGETS_MAX, who, e.mountpoint);
 			continue;
 		}
 		slash = strrchr(e.mountpoint, '/');
 		x.dev = (struct devnum) { e.major, e.minor };
 		x.where = strdup(e.mountpoint);
 		x.base = strdup(slash + 1);
-		x.dir = slash == e.mountpoint ? strdup("/") : strndup(e.mountpoint, (size_t) (slash - e.mountpoint));
+		x.dir = slash == e.mountpoint ? strdup("/")
+					      : strndup(e.mountpoint, (size_t) (slash - e.mountpoint));
 		if (asprintf(&x.source, "%s%s", mountpoint, streq(e.root, "/") ? "" : e.root) < 0)
 			x.source = NULL;
 		if (!x.where || !x.base || !x.dir || !x.source) {
@@ -617,12 +624,15 @@ static void remount_worker(const char *mountpoint)
 
 	/* blocks until the daemon's request loop runs and answers; fails when it went away */
 	if (statx(AT_FDCWD, mountpoint, AT_STATX_FORCE_SYNC, STATX_TYPE, &sx) < 0) {
-		log_error_errno(-errno, "Remount of containers: '%s' does not answer: %m", mountpoint);
+		log_error_errno(-errno, "Remount of containers: '%s' does not answer: %m",
+				mountpoint);
 		return;
 	}
 	newdev = (struct devnum) { sx.stx_dev_major, sx.stx_dev_minor };
-	if (path_absolute_keep_last(mountpoint, &canon) < 0 || stat("/proc/self/ns/mnt", &self) < 0) {
-		log_error("Remount of containers: cannot resolve '%s' or our mount namespace", mountpoint);
+	if (path_absolute_keep_last(mountpoint, &canon) < 0 ||
+	    stat("/proc/self/ns/mnt", &self) < 0) {
+		log_error("Remount of containers: cannot resolve '%s' or our mount namespace",
+			  mountpoint);
 		return;
 	}
 	if (n_detached > 0)
@@ -630,8 +640,8 @@ static void remount_worker(const char *mountpoint)
 			 "(first: device %u:%u); new mount is device %u:%u", n_detached,
 			 detached[0].major, detached[0].minor, newdev.major, newdev.minor);
 	else
-		log_info("Remount of containers: looking for dead lxcfs binds; new mount is device %u:%u",
-			 newdev.major, newdev.minor);
+		log_info("Remount of containers: looking for dead lxcfs binds; new mount is "
+			 "device %u:%u", newdev.major, newdev.minor);
 
 	proc = opendir("/proc");
 	if (!proc) {
@@ -661,7 +671,7 @@ static void remount_worker(const char *mountpoint)
 		k = snprintf(path, sizeof(path), "/proc/%s/mountinfo", de->d_name);
 		if (k < 0 || (size_t) k >= sizeof(path) ||
 		    read_full_at(AT_FDCWD, path, MOUNTINFO_MAX, &text, NULL) < 0)
-			continue;	/* gone: another process of the namespace may still show it */
+			continue;	/* gone: another process of the namespace may show it */
 		if (n_seen == alloc_seen) {
 			size_t na = alloc_seen ? alloc_seen * 2 : 64;
 			ino_t *p = reallocarray(seen, na, sizeof(*seen));

@@ -24,10 +24,12 @@ int recovery_mountinfo_parse(char *line, struct mountinfo_entry *ret_entry);
  * files keep them until recovery_remount_containers() replaces them). Each detach is logged at
  * info level, and the devices detached are remembered for recovery_remount_containers().
  * Call it from main() before mounting; no other thread may call it.
- * Returns the number of stale mounts detached (0: nothing stale there), -EINVAL for a NULL or
- * empty @mountpoint, -ENOTCONN when the stale file system is not a FUSE one (left alone),
- * -ELOOP when more than 16 stale mounts are stacked there, -errno of statx(2) on @mountpoint
- * (e.g. -ENOENT: it does not exist) or of umount2(2). Not thread-safe. */
+ * Returns the number of stale mounts detached (0: nothing stale there; also when statx(2) fails
+ * with anything but ENOTCONN, e.g. ENOENT: the mount that follows reports that), -EINVAL for a
+ * NULL or empty @mountpoint, -ENOTCONN when the stale file system is not a FUSE one or is not
+ * in /proc/self/mountinfo (left alone), -ELOOP when more than 16 stale mounts are stacked
+ * there, -ENOMEM, or -errno of realpath(3) on its directory, of reading /proc/self/mountinfo
+ * or of umount2(2). Not thread-safe. */
 int recovery_detach_stale(const char *mountpoint);
 
 /* --remount-containers: starts a worker process that waits until the lxcfs just mounted on

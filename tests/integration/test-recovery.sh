@@ -243,6 +243,61 @@ lxt_match "$OUT" 'Transport endpoint is not connected' \
 	"without --remount-containers the container's binds are left alone"
 lxt_is "$(ct_init_pid)" "$INIT_PID" "the container still was not restarted"
 
+# ------------- 5. the systemd path: the dead mount was unmounted (ExecStopPost) before the
+# restart, so the new daemon has no device to go by and re-binds every dead lxcfs bind. Run in
+# a private pid namespace with its own /proc, where the worker sees only this section's
+# processes: the dead binds other test runs on this machine may hold stay out of reach.
+# shellcheck disable=SC2016  # the script expands its own variables
+SYSTEMD_PATH='
+set -u
+bin=$1 mnt=$2 run=$3
+verdict() { if [ "$1" = 0 ]; then echo "PASS $2"; else echo "FAIL $2 # got $3"; fi; }
+"$bin" -p "$run/a.pid" "$mnt" >"$run/a.log" 2>&1 </dev/null &
+a=$!
+for i in $(seq 50); do [ -r "$mnt/proc/meminfo" ] && break; sleep 0.1; done
+unshare -m --propagation private sh -c "mount --bind \"\$1/proc/meminfo\" /proc/meminfo && exec sleep 60" _ "$mnt" &
+u=$!
+for i in $(seq 50); do
+	grep -q " /proc/meminfo .* - fuse.lxcfs " "/proc/$u/mountinfo" 2>/dev/null && break
+	sleep 0.1
+done
+out=$(nsenter -t "$u" -m head -n 1 /proc/meminfo 2>&1)
+case $out in MemTotal:*) r=0 ;; *) r=1 ;; esac
+verdict $r "systemd path: a namespace with a bind of lxcfs/proc/meminfo reads it" "$out"
+kill -KILL "$a"
+wait "$a" 2>/dev/null
+fusermount3 -u -z "$mnt"
+verdict $? "systemd path: lxcfs killed, its dead mount detached as ExecStopPost does" "fusermount3 failed"
+out=$(nsenter -t "$u" -m head -n 1 /proc/meminfo 2>&1)
+case $out in *"Transport endpoint is not connected"*) r=0 ;; *) r=1 ;; esac
+verdict $r "systemd path: the namespace now reads ENOTCONN" "$out"
+"$bin" --remount-containers -p "$run/b.pid" "$mnt" >"$run/b.log" 2>&1 </dev/null &
+b=$!
+for i in $(seq 300); do grep -q "Remount of containers done" "$run/b.log" && break; sleep 0.1; done
+grep -q "Detached a stale" "$run/b.log"
+r=$((! $?))
+verdict $r "systemd path: nothing stale left to detach on the mountpoint" "$(grep "Detached" "$run/b.log")"
+grep -q "looking for dead lxcfs binds" "$run/b.log"
+verdict $? "systemd path: the worker looks for any dead lxcfs bind" "$(tail -n 3 "$run/b.log")"
+grep -q "Re-bound .\/proc\/meminfo. in mount namespace [0-9]* of pid $u " "$run/b.log"
+verdict $? "systemd path: the worker logged the re-bind in that namespace" "$(tail -n 3 "$run/b.log")"
+out=$(nsenter -t "$u" -m head -n 1 /proc/meminfo 2>&1)
+case $out in MemTotal:*) r=0 ;; *) r=1 ;; esac
+verdict $r "systemd path: the namespace reads /proc/meminfo again" "$out"
+kill "$u"
+kill -TERM "$b"
+wait "$b"
+verdict $? "systemd path: the second lxcfs exits 0 on SIGTERM" "status $?"
+'
+MNT5=$(mktemp -d "/tmp/lxkit-test-$$-mnt5-XXXX") || lxt_bail "mktemp failed"
+RUN5=$(mktemp -d "/tmp/lxkit-test-$$-run5-XXXX") || lxt_bail "mktemp failed"
+LXT_TMPDIRS+=("$MNT5" "$RUN5")
+# the namespace's processes all die with its pid 1 (bash), its mounts with its mount namespace
+lxt_verdicts "systemd path" < <(timeout 90 unshare --pid --fork --mount-proc --propagation private \
+	bash -c "$SYSTEMD_PATH" _ "$LXCFS_BIN" "$MNT5" "$RUN5" 2>&1)
+lxt_num "$(host_count "$MNT5")" -eq 0 "systemd path: nothing mounted on $MNT5 in the host's namespace"
+grep -h -e 'Remount of containers' -e 'Re-bound' "$RUN5/b.log" 2>/dev/null | lxt_diag "$(cat)"
+
 lxt_diag "$(grep -h -e 'Remount of containers' -e 'Re-bound' "$LOG2")"
 if [[ -s $TMP/attach.log ]]; then
 	lxt_diag "lxc-attach stderr:"

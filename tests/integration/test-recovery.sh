@@ -8,7 +8,9 @@
 # mount, mount anew and bind the new views into the running container, which then reads its
 # MemTotal again without being restarted. Then a clean stop and a plain start on the now
 # clean mountpoint: nothing to detach, the mount works as usual, and without the option the
-# container's binds (dead again after the stop) are left alone.
+# container's binds (dead again after the stop) are left alone. Last, the systemd path (the
+# unit's ExecStopPost already unmounted the dead mount, so the new daemon re-binds any dead
+# lxcfs bind), with a plain mount namespace in a private pid namespace.
 #
 # Environment: LXCFS_BIN (meson passes the build tree's lxcfs), LXT_MESON (see lib.sh).
 # Output: TAP (lib.sh). Skips, with the reason, when not root, without /dev/fuse, LXC,

@@ -17,7 +17,7 @@
 
 #include "vfs.h"
 
-#define LXCFS_LIB_ABI 1
+#define LXCFS_LIB_ABI 2	/* 2: init() takes the state of the copy it replaces */
 #define LXCFS_LIB_ENTRY "lxcfs_library_entry"
 #define LXCFS_LIB_NAME "liblxcfs.so"
 

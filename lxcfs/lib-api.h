@@ -17,7 +17,8 @@
 
 #include "vfs.h"
 
-#define LXCFS_LIB_ABI 2	/* 2: init() takes the state of the copy it replaces */
+#define LXCFS_LIB_ABI 3	/* 2: init() takes the state of the copy it replaces;
+				 * 3: lxcfs_core.cgroup_disabled, the cgroup/ node kinds */
 #define LXCFS_LIB_ENTRY "lxcfs_library_entry"
 #define LXCFS_LIB_NAME "liblxcfs.so"
 
@@ -39,6 +40,7 @@ struct lxcfs_core {
 	bool swap_disabled;		/* -u */
 	bool cfs;			/* --enable-cfs */
 	bool loadavg;			/* -l */
+	bool cgroup_disabled;		/* --disable-cgroup: no cgroup/ tree (ABI 3) */
 };
 
 /* What a library offers; returned by its LXCFS_LIB_ENTRY function. */

@@ -28,6 +28,7 @@ static bool arg_foreground;
 static bool arg_loadavg;
 static bool arg_swap_off;
 static bool arg_cfs;
+static bool arg_disable_cgroup;
 static bool arg_remount_containers;
 static const char *arg_pidfile = LXCFS_DEFAULT_PIDFILE;
 static const char *arg_fuse_opts;
@@ -40,7 +41,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: lxcfs [-f|-d] [-l] [-u] [-p pidfile] [--enable-cfs] [--enable-pidfd]\n"
-		"             [--remount-containers] [-o fuse_options] mountpoint\n"
+		"             [--disable-cgroup] [--remount-containers] [-o fuse_options] mountpoint\n"
 		"\n"
 		"Container-aware /proc and /sys files for the cgroups of each reader.\n"
 		"\n"
@@ -54,6 +55,7 @@ static void usage(void)
 		"  -u, --disable-swap   show no swap in meminfo and swaps\n"
 		"  -v, --version        print the version\n"
 		"  --enable-cfs         CPU count from the CFS quota/period (cpuinfo, stat, online)\n"
+		"  --disable-cgroup     no virtual cgroupfs (the cgroup/ directory)\n"
 		"  --enable-pidfd       accepted for compatibility (pidfds are always used)\n"
 		"  --enable-psi-poll    accepted for compatibility (PSI triggers and poll always work)\n"
 		"  --remount-containers after mounting, bind the new views again into the containers\n"
@@ -65,7 +67,8 @@ static void usage(void)
  * (usage printed), -ENOTRECOVERABLE for --help (exit 1 like LXCFS). */
 static int parse_argv(int argc, char *argv[])
 {
-	enum { ARG_ENABLE_CFS = 0x100, ARG_ENABLE_PIDFD, ARG_ENABLE_PSI_POLL, ARG_REMOUNT_CONTAINERS };
+	enum { ARG_ENABLE_CFS = 0x100, ARG_ENABLE_PIDFD, ARG_ENABLE_PSI_POLL, ARG_REMOUNT_CONTAINERS,
+	       ARG_DISABLE_CGROUP };
 	static const struct option options[] = {
 		{ "debug", no_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -78,6 +81,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "enable-pidfd", no_argument, NULL, ARG_ENABLE_PIDFD },
 		{ "enable-psi-poll", no_argument, NULL, ARG_ENABLE_PSI_POLL },
 		{ "remount-containers", no_argument, NULL, ARG_REMOUNT_CONTAINERS },
+		{ "disable-cgroup", no_argument, NULL, ARG_DISABLE_CGROUP },
 		{}
 	};
 	int c;
@@ -123,6 +127,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_REMOUNT_CONTAINERS:
 			arg_remount_containers = true;
+			break;
+		case ARG_DISABLE_CGROUP:
+			arg_disable_cgroup = true;
 			break;
 		default:
 			usage();
@@ -262,6 +269,7 @@ int main(int argc, char *argv[])
 		.swap_disabled = arg_swap_off,
 		.cfs = arg_cfs,
 		.loadavg = arg_loadavg,
+		.cgroup_disabled = arg_disable_cgroup,
 	};
 	r = core_library_path(LXCFS_LIBDIR, &lib_path);
 	if (r < 0)

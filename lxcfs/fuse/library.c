@@ -91,6 +91,7 @@ static int lib_init(const struct lxcfs_core *core, const char *state)
 	s->fs.swap_disabled = core->swap_disabled;
 	s->fs.cfs = core->cfs;
 	s->fs.loadavg = core->loadavg;
+	s->fs.cgroup = !core->cgroup_disabled;
 	for (size_t i = 0; i < s->fs.layout.n; i++)
 		log_info("hierarchy %zu: %s (%s)", i, s->fs.layout.h[i].mountpoint,
 			 s->fs.layout.h[i].version == CG_V2 ? "cgroup2" : s->fs.layout.h[i].controllers);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgfs.h"
 #include "cleanup.h"
 #include "log.h"
 #include "ops.h"
@@ -24,6 +25,7 @@ struct lxcfs_fh {
 	bool served;		/* protected by ->lock: a read happened since the last render */
 	struct vfs_psi_target *psi;	/* pressure node opened for writing; set at open */
 	struct psi_watch *watch;	/* protected by ->lock: its trigger, once written */
+	struct cgfs_file *cg;		/* cgroupfs file opened for writing; set at open */
 };
 
 /* poll(2) on a file of a filesystem that does not implement poll (what the kernel assumed
@@ -49,12 +51,20 @@ static struct lxcfs_session *session_of(fuse_req_t req)
 	return &lxcfs_lib_session;
 }
 
+static struct vfs_cred cred_of(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	return (struct vfs_cred) { .pid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid };
+}
+
 /* The watch must have been removed (op_release) or never added. */
 static void file_handle_free(struct lxcfs_fh *h)
 {
 	if (!h)
 		return;
 	vfs_psi_target_free(h->psi);
+	cgfs_file_free(h->cg);
 	pthread_mutex_destroy(&h->lock);
 	strbuf_done(&h->text);
 	free(h->path);
@@ -159,8 +169,28 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
-	/* truncate, chmod, chown, utimens: nothing in this tree can be changed */
-	fuse_reply_err(req, EPERM);
+	struct lxcfs_session *s = session_of(req);
+	struct vfs_cred cr = cred_of(req);
+	_cleanup_free_ char *path = NULL;
+	enum vfs_kind kind;
+	struct stat st;
+	int r;
+
+	r = s->core->inode_get(s->core->inodes, ino, &path, &kind);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	/* truncate, chmod, chown, utimens: only cgroupfs objects can be changed */
+	if (!vfs_kind_is_cgfs(kind))
+		return (void) fuse_reply_err(req, EPERM);
+	r = cgfs_setattr(&s->fs, path, &cr, to_set & FUSE_SET_ATTR_MODE, attr->st_mode,
+			 to_set & FUSE_SET_ATTR_UID, attr->st_uid, to_set & FUSE_SET_ATTR_GID,
+			 attr->st_gid);
+	if (r >= 0)
+		r = cgfs_getattr(&s->fs, path, &cr, &st);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	st.st_ino = ino;
+	fuse_reply_attr(req, &st, 0);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -180,12 +210,50 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	fuse_reply_err(req, EPERM);
+	struct lxcfs_session *s = session_of(req);
+	struct vfs_cred cr = cred_of(req);
+	_cleanup_free_ char *ppath = NULL, *path = NULL;
+	struct fuse_entry_param e = {};
+	enum vfs_kind pkind;
+	uint64_t ino;
+	int r;
+
+	r = s->core->inode_get(s->core->inodes, parent, &ppath, &pkind);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	/* only cgroups can be created, by cgroupfs rules (mode: 0755, as cgroupfs ignores it) */
+	if (!vfs_kind_is_cgfs(pkind))
+		return (void) fuse_reply_err(req, EPERM);
+	r = cgfs_mkdir(&s->fs, ppath, name, &cr);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	path = child_path(ppath, name);
+	if (!path)
+		return (void) fuse_reply_err(req, ENOMEM);
+	r = cgfs_getattr(&s->fs, path, &cr, &e.attr);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	r = s->core->inode_ref(s->core->inodes, path, VFS_CGFS, &ino);
+	if (r < 0)
+		return (void) fuse_reply_err(req, -r);
+	e.ino = ino;
+	e.attr.st_ino = ino;
+	if (fuse_reply_entry(req, &e) < 0)
+		s->core->inode_forget(s->core->inodes, ino, 1);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, EPERM);
+	struct lxcfs_session *s = session_of(req);
+	struct vfs_cred cr = cred_of(req);
+	_cleanup_free_ char *ppath = NULL;
+	enum vfs_kind pkind;
+	int r;
+
+	r = s->core->inode_get(s->core->inodes, parent, &ppath, &pkind);
+	if (r >= 0)
+		r = vfs_kind_is_cgfs(pkind) ? cgfs_rmdir(&s->fs, ppath, name, &cr) : -EPERM;
+	fuse_reply_err(req, r < 0 ? -r : 0);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
@@ -247,6 +315,16 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	r = s->core->inode_get(s->core->inodes, ino, &h->path, &h->kind);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
+	if (vfs_kind_is_cgfs(h->kind)) {
+		struct vfs_cred cr = cred_of(req);
+
+		/* O_TRUNC is a no-op, as on cgroupfs (the setattr that follows does nothing) */
+		r = cgfs_open(&s->fs, h->path, &cr, fi->flags, &h->text, &h->cg);
+		if (r < 0)
+			return (void) fuse_reply_err(req, -r);
+		h->served = false;
+		goto reply;
+	}
 	if (vfs_kind_is_dir_static(h->kind))
 		return (void) fuse_reply_err(req, EISDIR);
 	/* read-only nodes refuse writers at open, as a read-only file would; only the pressure
@@ -268,6 +346,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		if (r < 0)
 			return (void) fuse_reply_err(req, -r);
 	}
+reply:
 	fi->direct_io = 1;	/* the size is known only after rendering */
 	fi->keep_cache = 0;
 	fi->fh = (uintptr_t) h;
@@ -285,8 +364,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int r = 0;
 
 	pthread_mutex_lock(&h->lock);
-	/* reading from offset 0 again (top, uptime and friends rewind an open fd) refreshes */
-	if (off == 0 && h->served)
+	/* reading from offset 0 again (top, uptime and friends rewind an open fd) refreshes;
+	 * a cgroupfs file keeps the copy taken at open */
+	if (off == 0 && h->served && !vfs_kind_is_cgfs(h->kind))
 		r = handle_render(s, h, fuse_req_ctx(req)->pid);
 	if (r >= 0 && (off < 0 || (uint64_t) off > h->text.len))
 		r = -EINVAL;	/* LXCFS: a read past the snapshot is EINVAL */
@@ -339,9 +419,17 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 {
 	struct lxcfs_session *s = session_of(req);
 	struct lxcfs_fh *h = (struct lxcfs_fh *) (uintptr_t) fi->fh;
+	ssize_t n;
 	int r;
 
-	/* only pressure nodes can be opened for writing (op_open) */
+	if (h->cg) {
+		/* no lock: the cgroupfs file is read-only after open, writes go to the kernel */
+		n = cgfs_write(&s->fs, h->cg, buf, size);	/* each write stands alone, as on cgroupfs */
+		if (n < 0)
+			return (void) fuse_reply_err(req, (int) -n);
+		return (void) fuse_reply_write(req, (size_t) n);
+	}
+	/* only pressure and cgroupfs nodes can be opened for writing (op_open) */
 	if (!h->psi)
 		return (void) fuse_reply_err(req, EACCES);
 	pthread_mutex_lock(&h->lock);
@@ -464,14 +552,21 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	r = s->core->inode_get(s->core->inodes, ino, &path, &kind);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
-	r = vfs_access(&s->fs, kind, path, ctx->pid, ctx->uid, ctx->gid, R_OK);
-	if (r < 0)
-		return (void) fuse_reply_err(req, -r);
+	if (!vfs_kind_is_cgfs(kind)) {
+		r = vfs_access(&s->fs, kind, path, ctx->pid, ctx->uid, ctx->gid, R_OK);
+		if (r < 0)
+			return (void) fuse_reply_err(req, -r);
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return (void) fuse_reply_err(req, ENOMEM);
 	/* the listing is a snapshot taken at opendir, so offsets stay stable */
-	r = vfs_readdir(&s->fs, kind, path, ctx->pid, dir_add, d);
+	if (vfs_kind_is_cgfs(kind)) {
+		struct vfs_cred cr = cred_of(req);
+
+		r = cgfs_readdir(&s->fs, path, &cr, dir_add, d);
+	} else
+		r = vfs_readdir(&s->fs, kind, path, ctx->pid, dir_add, d);
 	if (r < 0)
 		return (void) fuse_reply_err(req, -r);
 	fi->fh = (uintptr_t) d;
@@ -516,7 +611,11 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	int r;
 
 	r = s->core->inode_get(s->core->inodes, ino, &path, &kind);
-	if (r >= 0)
+	if (r >= 0 && vfs_kind_is_cgfs(kind)) {
+		struct vfs_cred cr = cred_of(req);
+
+		r = cgfs_access(&s->fs, path, &cr, mask);
+	} else if (r >= 0)
 		r = vfs_access(&s->fs, kind, path, ctx->pid, ctx->uid, ctx->gid, mask);
 	fuse_reply_err(req, r < 0 ? -r : 0);
 }

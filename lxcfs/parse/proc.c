@@ -138,6 +138,37 @@ int proc_status_parse(const char *text, pid_t *ret_ppid, pid_t *ret_nspid_last,
 	return 0;
 }
 
+int proc_status_nspids(const char *text, pid_t *ret, size_t max, size_t *ret_n)
+{
+	pid_t tmp[64];
+	size_t n = 0;
+
+	for (const char *l = text; l && *l; l = next_line(l)) {
+		const char *v = startswith(l, "NSpid:");
+		uint64_t pid;
+
+		if (!v)
+			continue;
+		for (;;) {
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (*v == '\n' || !*v)
+				break;
+			if (parse_u64_token(v, &pid, &v) < 0 || pid == 0 || pid > INT32_MAX)
+				return -EBADMSG;
+			if (n == max || n == ELEMENTSOF(tmp))
+				return -E2BIG;
+			tmp[n++] = (pid_t) pid;
+		}
+		if (n == 0)
+			return -EBADMSG;
+		memcpy(ret, tmp, n * sizeof(tmp[0]));
+		*ret_n = n;
+		return 0;
+	}
+	return -EBADMSG;
+}
+
 int meminfo_get_kb(const char *text, const char *key, uint64_t *ret_kb)
 {
 	size_t klen = strlen(key);

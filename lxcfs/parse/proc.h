@@ -25,6 +25,11 @@ int proc_stat_starttime(const char *text, uint64_t *ret_ticks);
 int proc_status_parse(const char *text, pid_t *ret_ppid, pid_t *ret_nspid_last,
 		      unsigned *ret_nspid_levels);
 
+/* /proc/PID/status: the pids of the NSpid line, outermost (host) first, at most @max of them
+ * into @ret (proc(5), Linux >= 4.1). Returns 0 and *ret_n, -EBADMSG without a well-formed
+ * NSpid line, -E2BIG when it lists more than @max. Outputs untouched on error. */
+int proc_status_nspids(const char *text, pid_t *ret, size_t max, size_t *ret_n);
+
 /* /proc/meminfo: value of "@key:" in kB (exact label match). Returns 0, -ENOENT, -EBADMSG. */
 int meminfo_get_kb(const char *text, const char *key, uint64_t *ret_kb);
 

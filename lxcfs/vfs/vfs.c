@@ -15,6 +15,7 @@
 #include "parse-util.h"
 #include "cpu.h"
 #include "cpuset.h"
+#include "cgfs.h"
 #include "vfs.h"
 #include "vfs-pressure.h"
 
@@ -125,6 +126,10 @@ enum vfs_kind vfs_classify(const char *path)
 				return proc_files[i].kind;
 		return VFS_KIND_INVALID;
 	}
+	if (streq(path, "cgroup"))
+		return VFS_DIR_CGROUP;
+	if (startswith(path, "cgroup/"))
+		return VFS_CGFS;
 	if (streq(path, "sys"))
 		return VFS_DIR_SYS;
 	if (streq(path, "sys/devices"))
@@ -163,7 +168,7 @@ static const char *host_rel(const char *path)
 
 bool vfs_path_is_per_reader(const char *path)
 {
-	return host_rel(path) != NULL;
+	return host_rel(path) != NULL || vfs_kind_is_cgfs(vfs_classify(path));
 }
 
 int vfs_sys_host_path(struct vfs_fs *fs, const char *path, pid_t caller, char *buf, size_t size)
@@ -260,6 +265,11 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 		st.st_size = (off_t) sb.len;
 		break;
 	}
+	case VFS_DIR_CGROUP:
+	case VFS_CGFS:
+		/* visibility depends on the caller's cgroup only, not on its ids */
+		return cgfs_getattr(fs, path, &(struct vfs_cred) { .pid = caller, .uid = (uid_t) -1,
+								    .gid = (gid_t) -1 }, ret);
 	case VFS_SYS_HOST:
 		r = host_lstat(fs, path, caller, &host);
 		if (r < 0)
@@ -297,7 +307,11 @@ int vfs_readdir(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 	switch (kind) {
 	case VFS_DIR_ROOT:
 		r = add(userdata, "proc", S_IFDIR);
-		return r < 0 ? r : add(userdata, "sys", S_IFDIR);
+		if (r >= 0)
+			r = add(userdata, "sys", S_IFDIR);
+		if (r >= 0 && fs->cgroup)
+			r = add(userdata, "cgroup", S_IFDIR);
+		return r;
 	case VFS_DIR_PROC:
 		for (size_t i = 0; i < ELEMENTSOF(proc_files); i++) {
 			r = add(userdata, proc_files[i].name, S_IFREG);

@@ -40,6 +40,8 @@ enum vfs_kind {
 	VFS_SYS_CPU_POSSIBLE,	/* sys/devices/system/cpu/possible */
 	VFS_SYS_CPUN_ONLINE,	/* sys/devices/system/cpu/cpuN/online */
 	VFS_SYS_HOST,		/* sys/devices/system/cpu and anything else below it: host sysfs */
+	VFS_DIR_CGROUP,		/* cgroup: the virtual cgroupfs (lxcfs/vfs/cgfs.h) */
+	VFS_CGFS,		/* cgroup/<hierarchy>/...: a cgroup directory or file */
 	VFS_KIND_MAX,
 	VFS_KIND_INVALID = -EINVAL,
 };
@@ -62,6 +64,7 @@ struct vfs_fs {
 	bool loadavg;			/* -l */
 	struct loadavg_store *loadavg_store;	/* -l: per-container load averages (locks itself);
 					 * set before the session loop, NULL otherwise */
+	bool cgroup;			/* the cgroup/ tree is shown (no --disable-cgroup) */
 	const atomic_bool *virtualize;	/* the core's flag, toggled by SIGUSR2 (set after init) */
 	atomic_uint_fast64_t fallbacks;	/* views served as the host's file */
 };
@@ -120,8 +123,8 @@ int vfs_cpu_view(struct vfs_fs *fs, pid_t caller, struct cpuset *ret_cpuset, uns
  * Returns 0, -ENOENT for CPUs the caller does not have, -ENAMETOOLONG. */
 int vfs_sys_host_path(struct vfs_fs *fs, const char *path, pid_t caller, char *buf, size_t size);
 
-/* Under sys/devices/system/cpu: what exists depends on the reader, so the kernel must not
- * cache entries or attributes of these nodes. */
+/* Under sys/devices/system/cpu and cgroup/: what exists depends on the reader, so the kernel
+ * must not cache entries or attributes of these nodes. */
 bool vfs_path_is_per_reader(const char *path);
 
 static inline bool vfs_kind_is_dir_static(enum vfs_kind k)
@@ -139,4 +142,10 @@ static inline bool vfs_kind_is_proc_file(enum vfs_kind k)
 static inline bool vfs_kind_is_sys_cpu_view(enum vfs_kind k)
 {
 	return k >= VFS_SYS_CPU_ONLINE && k <= VFS_SYS_CPUN_ONLINE;
+}
+
+/* A node of the virtual cgroupfs (served by lxcfs/vfs/cgfs.h) */
+static inline bool vfs_kind_is_cgfs(enum vfs_kind k)
+{
+	return k == VFS_DIR_CGROUP || k == VFS_CGFS;
 }

@@ -20,7 +20,7 @@ lxt_listing() {
 	lxt_is "$dups" "" "$3: no name listed twice"
 	lxt_is "$(sort <<<"$names" | tr '\n' ' ')" "$(tr ' ' '\n' <<<"$2" | grep -v '^$' | sort | tr '\n' ' ')" "$3: entries"
 }
-lxt_listing "$MNT" ". .. proc sys" "listing of /"
+lxt_listing "$MNT" ". .. cgroup proc sys" "listing of / (cgroup: the virtual cgroupfs, on by default)"
 lxt_listing "$MNT/proc" ". .. $PROC_FILES pressure" "listing of proc"
 lxt_listing "$MNT/proc/pressure" ". .. cpu io memory" "listing of proc/pressure"
 lxt_listing "$MNT/sys" ". .. devices" "listing of sys"

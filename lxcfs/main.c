@@ -52,6 +52,7 @@ static void usage(void)
 		"  -l, --enable-loadavg per-container load average (sampled every 5 s)\n"
 		"  -o OPTIONS           extra FUSE mount options\n"
 		"  -p, --pidfile FILE   pidfile to lock (default %s)\n"
+		"  -s                   accepted for compatibility (LXCFS's single-threaded mode)\n"
 		"  -u, --disable-swap   show no swap in meminfo and swaps\n"
 		"  -v, --version        print the version\n"
 		"  --enable-cfs         CPU count from the CFS quota/period (cpuinfo, stat, online)\n"

@@ -191,7 +191,9 @@ bool cgfs_may_access(const struct cgfs_caller *c, const struct cgfs_attr *a, int
 	uint32_t dummy;
 
 	if ((want & W_OK) && !cgfs_idmap_is_initial(c->uid_map) &&
-	    !cgfs_idmap_to_inside(c->uid_map, (uint32_t) a->uid, &dummy))
+	    !cgfs_idmap_to_inside(c->uid_map, (uint32_t) a->uid, &dummy) &&
+	    !(c->gid_map && c->gid == a->gid && (a->mode & 0020) &&
+	      cgfs_idmap_to_inside(c->gid_map, (uint32_t) a->gid, &dummy)))
 		return false;	/* an unprivileged container writes only what its ids own */
 	if (privileged_over(c, a->uid) && ((a->mode >> 6) & need) == need)
 		return true;

@@ -80,6 +80,7 @@ struct cgfs_caller {
 	uid_t uid;			/* host uid and gid of the calling thread */
 	gid_t gid;
 	const struct cgfs_idmap *uid_map;	/* its user namespace's uid map */
+	const struct cgfs_idmap *gid_map;	/* its gid map; NULL: no group delegation */
 };
 
 /* Owner and permission bits of a real cgroupfs object */
@@ -118,7 +119,9 @@ bool cgfs_file_moves_tasks(const char *file);
  * no root bypass (lxcfs-behaviour.md 4.12 "Permission model"): owner bits when the caller is
  * the owner or root of a user namespace that maps the owner, group bits when its gid is the
  * owner's, other bits for anyone. A caller outside the initial user namespace gets W_OK only on
- * objects whose owner its namespace maps. */
+ * objects whose owner its namespace maps, or whose group its namespace maps when that group is
+ * the caller's own and has the write bit (the delegation LXC sets up for an unprivileged
+ * container: its cgroup is root:<container root gid> 0775, cgroup.procs 0664). */
 bool cgfs_may_access(const struct cgfs_caller *c, const struct cgfs_attr *a, int want);
 
 /* The decision for request @rq by caller @c. Returns 0 (allowed) or the errno to reply:

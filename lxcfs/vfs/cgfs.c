@@ -21,6 +21,7 @@
 struct cgfs_who {
 	char *cg;		/* cgroup of the caller's pid-namespace init (or its own on the host) */
 	struct cgfs_idmap map;	/* the caller's uid map */
+	struct cgfs_idmap gmap;	/* and gid map */
 	struct cgfs_caller c;
 };
 
@@ -102,7 +103,7 @@ static int who_resolve(struct vfs_fs *fs, const struct cg_hierarchy *h, const st
 		       struct cgfs_who *w)
 {
 	_cleanup_(reader_done) struct reader rd = {};
-	_cleanup_free_ char *text = NULL, *map = NULL, *ctrl = NULL;
+	_cleanup_free_ char *text = NULL, *map = NULL, *gmap = NULL, *ctrl = NULL;
 	int r;
 
 	*w = (struct cgfs_who) {};
@@ -124,12 +125,16 @@ static int who_resolve(struct vfs_fs *fs, const struct cg_hierarchy *h, const st
 	r = proc_read_pid(&fs->env, cr->pid, "uid_map", &map);
 	if (r >= 0)
 		r = cgfs_idmap_parse(map, &w->map);
+	if (r >= 0)
+		r = proc_read_pid(&fs->env, cr->pid, "gid_map", &gmap);
+	if (r >= 0)
+		r = cgfs_idmap_parse(gmap, &w->gmap);
 	if (r < 0) {
 		who_done(w);
 		return r == -ENOMEM ? r : -ENOENT;
 	}
 	w->c = (struct cgfs_caller) { .cg = w->cg, .uid = cr->uid, .gid = cr->gid,
-				      .uid_map = &w->map };
+				      .uid_map = &w->map, .gid_map = &w->gmap };
 	return 0;
 }
 
@@ -346,6 +351,7 @@ void cgfs_file_free(struct cgfs_file *f)
 	if (f->fd >= 0)
 		(void) close(f->fd);
 	free(f->uid_map);
+	free(f->gid_map);
 	free(f->caller_cg);
 	free(f);
 }
@@ -425,9 +431,11 @@ int cgfs_open(struct vfs_fs *fs, const char *path, const struct vfs_cred *cr, in
 	f->ns_known = pidns_of(fs->env.proc_fd, cr->pid, &f->ns) >= 0;
 	f->caller_cg = TAKE_PTR(w.cg);
 	f->uid_map = malloc(sizeof(*f->uid_map));
-	if (!f->uid_map)
+	f->gid_map = malloc(sizeof(*f->gid_map));
+	if (!f->uid_map || !f->gid_map)
 		return -ENOMEM;
 	*f->uid_map = w.map;
+	*f->gid_map = w.gmap;
 	*ret = TAKE_PTR(f);
 	return 0;
 }
@@ -463,7 +471,7 @@ static ssize_t write_pids(struct vfs_fs *fs, struct cgfs_file *f, const char *bu
 {
 	_cleanup_free_ pid_t *pids = calloc(CGFS_PIDS_MAX, sizeof(pid_t));
 	struct cgfs_caller c = { .cg = f->caller_cg, .uid = f->uid, .gid = f->gid,
-				 .uid_map = f->uid_map };
+				 .uid_map = f->uid_map, .gid_map = f->gid_map };
 	size_t n;
 	int r;
 

@@ -39,6 +39,7 @@ struct cgfs_file {
 	uid_t uid;			/* the opener's host ids */
 	gid_t gid;
 	struct cgfs_idmap *uid_map;	/* the opener's uid map */
+	struct cgfs_idmap *gid_map;	/* and gid map */
 	char *caller_cg;		/* the opener's cgroup in this file's hierarchy */
 	const struct cg_hierarchy *h;	/* the file's hierarchy (layout of this library copy) */
 };

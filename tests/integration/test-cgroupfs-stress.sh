@@ -18,12 +18,12 @@ CHURN_PREFIX=$(lxt_cgname churn)
 WORK=$(mktemp -d "/tmp/lxkit-test-$$-work-XXXX") || lxt_bail "no temp dir"
 LXT_TMPDIRS+=("$WORK")
 
-# The churn: 8 names created and removed in turn, until the readers are done (files removed
-# after its loop: it runs until killed, then the leftovers are rmdir'ed below)
+# The churn: 8 names created and removed in turn until the readers are done (WORK/stop: no
+# kill, which could leave a mkdir running past the cleanup below)
 churn() {
 	local i=0 n
 
-	while :; do
+	while [ ! -e "$WORK/stop" ]; do
 		n=$ROOT/$CHURN_PREFIX-$((i % 8))
 		if [ -d "$n" ]; then rmdir "$n" 2>/dev/null; else mkdir "$n" 2>/dev/null; fi
 		i=$((i + 1))
@@ -50,7 +50,7 @@ for r in $(seq "$READERS"); do
 	lxt_track "$!"
 done
 wait "${pids[@]}"
-kill "$CHURN" 2>/dev/null
+touch "$WORK/stop"
 wait "$CHURN" 2>/dev/null
 for d in "$ROOT/$CHURN_PREFIX"-*; do
 	[ -d "$d" ] && rmdir "$d"

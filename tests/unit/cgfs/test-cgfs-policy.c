@@ -295,6 +295,50 @@ START_TEST(policy_table)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- LXC's group delegation */
+
+/* An unprivileged LXC container's cgroup is root:<its root gid> 0775 with cgroup.procs and tasks
+ * root:<gid> 0664; its limit files stay root:root 0644. */
+static const struct {
+	const char *name;
+	enum who who;
+	enum cgfs_op op;
+	const char *cg, *file, *new_name;
+	gid_t ogid;
+	mode_t omode;
+	bool with_gid_map;
+	int want;
+} group_cases[] = {
+	{ "mkdir in own root:ctroot 0775 cgroup", UNPRIV_CT, CGFS_OP_MKDIR, "/c1", NULL, "x", CT_ROOT, 0775, true, 0 },
+	{ "write own root:ctroot 0664 cgroup.procs", UNPRIV_CT, CGFS_OP_WRITE, "/c1", "cgroup.procs", NULL, CT_ROOT, 0664, true, 0 },
+	{ "own root:root limit stays refused", UNPRIV_CT, CGFS_OP_WRITE, "/c1", "memory.limit_in_bytes", NULL, 0, 0664, true, -EACCES },
+	{ "group without write bit", UNPRIV_CT, CGFS_OP_MKDIR, "/c1", NULL, "x", CT_ROOT, 0755, true, -EACCES },
+	{ "no gid map: uid rule only", UNPRIV_CT, CGFS_OP_MKDIR, "/c1", NULL, "x", CT_ROOT, 0775, false, -EACCES },
+	{ "another container user's gid", UNPRIV_USER, CGFS_OP_MKDIR, "/c1", NULL, "x", CT_ROOT, 0775, true, -EACCES },
+	{ "group-writable, gid not mapped (host gid 0)", UNPRIV_CT, CGFS_OP_WRITE, "/c1/x", "tasks", NULL, 0, 0666, true, -EACCES },
+};
+
+START_TEST(group_table)
+{
+	struct cgfs_idmap map, gmap;
+	struct cgfs_caller c;
+	struct cgfs_request rq = {
+		.op = group_cases[_i].op, .cg = group_cases[_i].cg, .file = group_cases[_i].file,
+		.name = group_cases[_i].new_name,
+		.obj = { .uid = 0, .gid = group_cases[_i].ogid, .mode = group_cases[_i].omode },
+		.new_uid = (uid_t) -1,
+	};
+	int r;
+
+	caller_of(group_cases[_i].who, "/c1", &map, &c);
+	ck_assert_int_eq(cgfs_idmap_parse(CT_MAP, &gmap), 0);
+	c.gid_map = group_cases[_i].with_gid_map ? &gmap : NULL;
+	r = cgfs_policy_check(&c, &rq);
+	ck_assert_msg(r == group_cases[_i].want, "%s: got %d want %d", group_cases[_i].name, r,
+		      group_cases[_i].want);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- moving tasks */
 
 static const struct {
@@ -416,6 +460,7 @@ static Suite *cgfs_suite(void)
 	tcase_add_loop_test(tc, idmap_table, 0, (int) (sizeof(idmap_cases) / sizeof(idmap_cases[0])));
 	tcase_add_test(tc, idmap_lookup);
 	tcase_add_loop_test(tc, policy_table, 0, (int) (sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, group_table, 0, (int) (sizeof(group_cases) / sizeof(group_cases[0])));
 	tcase_add_loop_test(tc, move_table, 0, (int) (sizeof(move_cases) / sizeof(move_cases[0])));
 	tcase_add_loop_test(tc, pids_table, 0, (int) (sizeof(pids_cases) / sizeof(pids_cases[0])));
 	tcase_add_loop_test(tc, nspid_table, 0, (int) (sizeof(nspid_cases) / sizeof(nspid_cases[0])));

@@ -504,14 +504,19 @@ static int start_in_child(struct lxc_container *c)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-/* Checks before a start: not running, the bridge of a veth NIC exists; exports LXCFS_MOUNT
- * for the mount hook (@lxcfs_dir; NULL: the hook's default) */
-static int prepare_start(struct lxc_container *c, const char *name, const char *lxcfs_dir,
-			 struct lxl_error *err)
+/* Opens container @name for a start after the checks: defined, not running, the bridge of a
+ * veth NIC exists; exports LXCFS_MOUNT for the mount hook (@lxcfs_dir; NULL: the hook's
+ * default). */
+static int open_for_start(const char *lxcpath, const char *name, const char *lxcfs_dir,
+			  struct lxc_container **ret, struct lxl_error *err)
 {
+	_cleanup_container_ struct lxc_container *c = NULL;
 	char type[32] = "", link[64] = "";
 	int r;
 
+	r = open_container(lxcpath, name, true, &c, err);
+	if (r < 0)
+		return r;
 	if (c->is_running(c))
 		return lxl_error_set(err, -EALREADY, "Container '%s' is already running", name);
 	/* LXC's own error for a missing bridge is buried in its log: say it first */
@@ -529,6 +534,7 @@ static int prepare_start(struct lxc_container *c, const char *name, const char *
 		r = unsetenv("LXCFS_MOUNT");
 	if (r < 0)
 		return lxl_error_set(err, -errno, "Failed to set LXCFS_MOUNT: %m");
+	*ret = TAKE_PTR(c);
 	return 0;
 }
 
@@ -537,10 +543,7 @@ int lxl_start(const char *lxcpath, const char *name, const char *lxcfs_dir, stru
 	_cleanup_container_ struct lxc_container *c = NULL;
 	int r;
 
-	r = open_container(lxcpath, name, true, &c, err);
-	if (r < 0)
-		return r;
-	r = prepare_start(c, name, lxcfs_dir, err);
+	r = open_for_start(lxcpath, name, lxcfs_dir, &c, err);
 	if (r < 0)
 		return r;
 	(void) c->want_daemonize(c, true);
@@ -638,10 +641,7 @@ int lxl_execute(const char *lxcpath, const char *name, const char *lxcfs_dir, ch
 
 	if (!argv || !argv[0])
 		return lxl_error_set(err, -EINVAL, "No command given");
-	r = open_container(lxcpath, name, true, &c, err);
-	if (r < 0)
-		return r;
-	r = prepare_start(c, name, lxcfs_dir, err);
+	r = open_for_start(lxcpath, name, lxcfs_dir, &c, err);
 	if (r < 0)
 		return r;
 	root = rootfs_dir(c);

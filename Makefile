@@ -10,7 +10,7 @@ PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86 \
 	libjson-glib-dev podman crun runc python3-yaml
 
-.PHONY: all deps build install demo check bench clean
+.PHONY: all deps build install demo check bench bench-callgrind clean
 
 all: build
 
@@ -41,8 +41,12 @@ demo: install
 check: install
 	@set -o pipefail; meson test -C $(BUILD) --print-errorlogs 2>&1 | sed -u '/^Full log written to/d'
 
+# Timed, interleaved comparison (a few minutes); instruction counts per read under callgrind.
 bench: build
 	tests/bench/run-bench.sh $(BUILD)
+
+bench-callgrind: build
+	tests/bench/run-bench.sh --callgrind $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -424,7 +424,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 	if (h->cg) {
 		/* no lock: the cgroupfs file is read-only after open, writes go to the kernel */
-		n = cgfs_write(&s->fs, h->cg, buf, size);	/* each write stands alone, as on cgroupfs */
+		/* each write stands alone, as on cgroupfs: the offset does not matter */
+		n = cgfs_write(&s->fs, h->cg, buf, size);
 		if (n < 0)
 			return (void) fuse_reply_err(req, (int) -n);
 		return (void) fuse_reply_write(req, (size_t) n);

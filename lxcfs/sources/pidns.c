@@ -111,26 +111,37 @@ int pidns_from_host(int proc_fd, const struct pidns_id *ns, pid_t host, pid_t *r
 	return 0;
 }
 
-/* Does task @rel have pid @pid in @ns? 1 yes, 0 no, -errno. */
-static int task_matches(int proc_fd, const char *rel, const struct pidns_id *ns, pid_t pid)
+/* The index in @pids of the pid task @rel has in @ns, if still unresolved (@ret[i] == 0):
+ * >= 0, -1 when none, or -errno */
+static int task_match(int proc_fd, const char *rel, const struct pidns_id *ns, const pid_t *pids,
+		      size_t n, const pid_t *ret)
 {
 	pid_t nspids[NSPID_MAX];
-	size_t n;
+	size_t levels;
 	int r;
 
-	r = task_nspids(proc_fd, rel, nspids, &n);
+	r = task_nspids(proc_fd, rel, nspids, &levels);
 	if (r == -ESRCH || r == -EBADMSG)
-		return 0;
+		return -1;
 	if (r < 0)
 		return r;
-	if (n < ns->level + 1 || nspids[ns->level] != pid)
-		return 0;
-	r = task_in_ns(proc_fd, rel, n, ns);
-	return r == -ESRCH ? 0 : r;
+	if (levels < ns->level + 1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (ret[i] != 0 || pids[i] != nspids[ns->level])
+			continue;
+		r = task_in_ns(proc_fd, rel, levels, ns);
+		if (r == -ESRCH || r == 0)
+			return -1;
+		return r < 0 ? r : (int) i;
+	}
+	return -1;
 }
 
-static int scan_dir(int proc_fd, const char *dir, const struct pidns_id *ns, pid_t pid,
-		    bool threads, pid_t *ret)
+/* Scans the numeric entries of @dir ("." for /proc itself, "PID/task"); with @threads also the
+ * task directory of every process. Returns how many pids are still unresolved, or -errno. */
+static int scan_dir(int proc_fd, const char *dir, const struct pidns_id *ns, const pid_t *pids,
+		    size_t n, bool threads, pid_t *ret, size_t left)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -138,13 +149,13 @@ static int scan_dir(int proc_fd, const char *dir, const struct pidns_id *ns, pid
 
 	fd = openat(proc_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
+		return errno == ENOENT ? (int) left : -errno;
 	d = fdopendir(fd);
 	if (!d) {
 		(void) close(fd);
 		return -errno;
 	}
-	while ((de = readdir(d))) {
+	while (left > 0 && (de = readdir(d))) {
 		char rel[64];
 		char *end;
 		long v = strtol(de->d_name, &end, 10);
@@ -155,35 +166,41 @@ static int scan_dir(int proc_fd, const char *dir, const struct pidns_id *ns, pid
 			(void) snprintf(rel, sizeof(rel), "%ld", v);
 		else
 			(void) snprintf(rel, sizeof(rel), "%s/%ld", dir, v);
-		r = task_matches(proc_fd, rel, ns, pid);
-		if (r < 0)
+		r = task_match(proc_fd, rel, ns, pids, n, ret);
+		if (r < 0 && r != -1)
 			return r;
-		if (r > 0) {
-			*ret = (pid_t) v;
-			return 0;
-		}
-		if (threads && streq(dir, ".")) {
+		for (size_t i = r >= 0 ? (size_t) r : n; i < n; i++)
+			if (ret[i] == 0 && pids[i] == pids[r]) {
+				ret[i] = (pid_t) v;	/* a pid listed twice resolves twice */
+				left--;
+			}
+		if (threads && left > 0) {
 			char tdir[64];
 
 			(void) snprintf(tdir, sizeof(tdir), "%ld/task", v);
-			r = scan_dir(proc_fd, tdir, ns, pid, false, ret);
-			if (r == 0)
-				return 0;
-			if (r != -ESRCH)
+			r = scan_dir(proc_fd, tdir, ns, pids, n, false, ret, left);
+			if (r < 0)
 				return r;
+			left = (size_t) r;
 		}
 	}
-	return -ESRCH;
+	return (int) left;
 }
 
-int pidns_to_host(int proc_fd, const struct pidns_id *ns, pid_t pid, bool threads, pid_t *ret)
+int pidns_to_host(int proc_fd, const struct pidns_id *ns, const pid_t *pids, size_t n,
+		  bool threads, pid_t *ret)
 {
+	size_t left = n;
 	int r;
 
-	if (pid <= 0)
-		return -ESRCH;
-	r = scan_dir(proc_fd, ".", ns, pid, false, ret);
-	if (r == -ESRCH && threads)
-		r = scan_dir(proc_fd, ".", ns, pid, true, ret);
-	return r;
+	for (size_t i = 0; i < n; i++)
+		ret[i] = 0;
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] <= 0)
+			left--;		/* never a pid: stays 0 */
+	/* processes first: one pass over /proc; threads only for what is still missing */
+	r = scan_dir(proc_fd, ".", ns, pids, n, false, ret, left);
+	if (r > 0 && threads)
+		r = scan_dir(proc_fd, ".", ns, pids, n, true, ret, (size_t) r);
+	return r < 0 ? r : 0;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct pidns_id {
@@ -22,8 +23,10 @@ int pidns_of(int proc_fd, pid_t pid, struct pidns_id *ret);
  * vanished task. */
 int pidns_from_host(int proc_fd, const struct pidns_id *ns, pid_t host, pid_t *ret);
 
-/* The host pid of the task that is @pid in namespace @ns: processes first, then with
- * @threads also every thread (tasks, cgroup.threads take thread ids). Scans /proc: cost grows
- * with the number of host processes. Returns 0 and *ret, -ESRCH when no task of @ns has that
- * pid, or -errno. */
-int pidns_to_host(int proc_fd, const struct pidns_id *ns, pid_t pid, bool threads, pid_t *ret);
+/* The host pids of the tasks that are @pids[0..@n) in namespace @ns, into @ret[0..@n): 0 for a
+ * pid no task of @ns has (and for pids <= 0). Processes first, then with @threads also every
+ * thread (tasks and cgroup.threads take thread ids). One scan of /proc for all @n pids: the cost
+ * grows with the number of host tasks, not with @n. Returns 0, or -errno (then @ret holds what
+ * was resolved so far). */
+int pidns_to_host(int proc_fd, const struct pidns_id *ns, const pid_t *pids, size_t n,
+		  bool threads, pid_t *ret);

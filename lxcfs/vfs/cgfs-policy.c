@@ -48,11 +48,11 @@ enum cgfs_rel cgfs_path_relation(const char *caller_cg, const char *cg)
 		if (!a && !b)
 			return CGFS_REL_SELF;
 		if (!b)
-			return CGFS_REL_ANCESTOR;	/* @cg ended first: it is above the caller */
+			return CGFS_REL_ANCESTOR;	/* @cg ended first: above the caller */
 		if (!a)
 			return CGFS_REL_DESCENDANT;
 		if (na != nb || memcmp(a, b, na) != 0)
-			return CGFS_REL_UNRELATED;	/* whole components differ: "/a/b" vs "/a/bc" */
+			return CGFS_REL_UNRELATED;	/* whole components: "/a/b" vs "/a/bc" */
 		a = next_comp(a + na, &na);
 		b = next_comp(b + nb, &nb);
 	}
@@ -144,7 +144,8 @@ int cgfs_idmap_parse(const char *text, struct cgfs_idmap *ret)
 		if (v[2] == 0 || v[0] + v[2] > (1ull << 32) || v[1] + v[2] > (1ull << 32))
 			return -EBADMSG;
 		m.e[m.n++] = (struct cgfs_idmap_extent) {
-			.inside = (uint32_t) v[0], .outside = (uint32_t) v[1], .count = (uint32_t) v[2],
+			.inside = (uint32_t) v[0], .outside = (uint32_t) v[1],
+			.count = (uint32_t) v[2],
 		};
 	}
 	memcpy(ret->e, m.e, m.n * sizeof(m.e[0]));
@@ -280,7 +281,8 @@ static int check_attr_change(const struct cgfs_caller *c, const struct cgfs_requ
 		return privileged_over(c, rq->obj.uid) ? 0 : -EPERM;
 	if (!ns_root_over(c, rq->obj.uid))
 		return -EACCES;
-	if (rq->new_uid != (uid_t) -1 && !cgfs_idmap_to_inside(c->uid_map, (uint32_t) rq->new_uid, &dummy))
+	if (rq->new_uid != (uid_t) -1 &&
+	    !cgfs_idmap_to_inside(c->uid_map, (uint32_t) rq->new_uid, &dummy))
 		return -EPERM;
 	return 0;
 }
@@ -312,7 +314,9 @@ int cgfs_policy_check(const struct cgfs_caller *c, const struct cgfs_request *rq
 			return -ENOENT;
 		if (rq->op == CGFS_OP_WRITE && rel == CGFS_REL_SELF && !own_file_writable(rq->file))
 			return -EACCES;	/* its own limits: a container must not raise them */
-		return cgfs_may_access(c, &rq->obj, rq->op == CGFS_OP_READ ? R_OK : W_OK) ? 0 : -EACCES;
+		if (!cgfs_may_access(c, &rq->obj, rq->op == CGFS_OP_READ ? R_OK : W_OK))
+			return -EACCES;
+		return 0;
 	case CGFS_OP_MKDIR:
 		return check_mkdir(c, rq, rel);
 	case CGFS_OP_RMDIR:

@@ -49,7 +49,7 @@ bool cgfs_name_valid(const char *name);
 int cgfs_path_split(const char *path, const char **ret_hier, size_t *ret_hier_len,
 		    const char **ret_rest);
 
-#define CGFS_IDMAP_MAX 340	/* extents a uid_map may hold (user_namespaces(7), Linux >= 4.15) */
+#define CGFS_IDMAP_MAX 340	/* extents of a uid_map (user_namespaces(7), Linux >= 4.15) */
 
 struct cgfs_idmap_extent {
 	uint32_t inside;	/* first id in the namespace */
@@ -76,7 +76,7 @@ bool cgfs_idmap_is_initial(const struct cgfs_idmap *m);
 
 /* The caller of a request */
 struct cgfs_caller {
-	const char *cg;			/* its cgroup in the hierarchy (of its namespace's init) */
+	const char *cg;			/* its cgroup (of its pid namespace's init) */
 	uid_t uid;			/* host uid and gid of the calling thread */
 	gid_t gid;
 	const struct cgfs_idmap *uid_map;	/* its user namespace's uid map */
@@ -108,7 +108,7 @@ struct cgfs_request {
 	const char *cg;		/* the cgroup the request is about (MKDIR: the parent) */
 	const char *file;	/* a file name in @cg; NULL for the cgroup directory itself */
 	const char *name;	/* MKDIR: the new child's name */
-	struct cgfs_attr obj;	/* the object's owner and mode (MKDIR, RMDIR: of the parent dir) */
+	struct cgfs_attr obj;	/* owner and mode of the object (MKDIR, RMDIR: the parent) */
 	uid_t new_uid;		/* CHOWN: the new owner ((uid_t) -1: unchanged) */
 };
 

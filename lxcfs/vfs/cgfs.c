@@ -19,7 +19,7 @@
 
 /* The caller of one request, resolved for one hierarchy */
 struct cgfs_who {
-	char *cg;		/* cgroup of the caller's pid-namespace init (or its own on the host) */
+	char *cg;		/* cgroup of its pid namespace's init (its own on the host) */
 	struct cgfs_idmap map;	/* the caller's uid map */
 	struct cgfs_idmap gmap;	/* and gid map */
 	struct cgfs_caller c;
@@ -174,7 +174,8 @@ static int obj_resolve(const struct cg_hierarchy *h, const char *rest, struct cg
 
 static struct cgfs_attr attr_of(const struct stat *st)
 {
-	return (struct cgfs_attr) { .uid = st->st_uid, .gid = st->st_gid, .mode = st->st_mode & 07777 };
+	return (struct cgfs_attr) { .uid = st->st_uid, .gid = st->st_gid,
+				    .mode = st->st_mode & 07777 };
 }
 
 static void stat_dir(struct stat *st, mode_t mode)
@@ -219,7 +220,8 @@ int cgfs_getattr(struct vfs_fs *fs, const char *path, const struct vfs_cred *cr,
 	}
 	st = (struct stat) { .st_mode = o.st.st_mode, .st_uid = o.st.st_uid, .st_gid = o.st.st_gid,
 			     .st_nlink = o.file ? 1 : 2, .st_size = o.file ? 4096 : 0,
-			     .st_atim = o.st.st_atim, .st_mtim = o.st.st_mtim, .st_ctim = o.st.st_ctim };
+			     .st_atim = o.st.st_atim, .st_mtim = o.st.st_mtim,
+			     .st_ctim = o.st.st_ctim };
 	*ret = st;
 	return 0;
 }
@@ -406,8 +408,8 @@ int cgfs_open(struct vfs_fs *fs, const char *path, const struct vfs_cred *cr, in
 		r = read_full_beneath(nd.h->fd, nd.rest, CG_FILE_MAX, &text, &len);
 		if (r < 0)
 			return r;
-		if (cgfs_file_moves_tasks(o.file) && (r = pidns_of(fs->env.proc_fd, cr->pid, &ns)) >= 0 &&
-		    !ns_is_host(fs, &ns))
+		if (cgfs_file_moves_tasks(o.file) &&
+		    (r = pidns_of(fs->env.proc_fd, cr->pid, &ns)) >= 0 && !ns_is_host(fs, &ns))
 			r = render_pids(fs, &ns, text, out);
 		else if (r >= 0)
 			r = strbuf_append(out, text, len);	/* empty file: 0 bytes */
@@ -470,43 +472,45 @@ static int task_cgroup(struct vfs_fs *fs, const struct cg_hierarchy *h, pid_t pi
 static ssize_t write_pids(struct vfs_fs *fs, struct cgfs_file *f, const char *buf, size_t size)
 {
 	_cleanup_free_ pid_t *pids = calloc(CGFS_PIDS_MAX, sizeof(pid_t));
+	_cleanup_free_ pid_t *hosts = calloc(CGFS_PIDS_MAX, sizeof(pid_t));
 	struct cgfs_caller c = { .cg = f->caller_cg, .uid = f->uid, .gid = f->gid,
 				 .uid_map = f->uid_map, .gid_map = f->gid_map };
 	size_t n;
 	int r;
 
-	if (!pids)
+	if (!pids || !hosts)
 		return -ENOMEM;
 	if (!f->ns_known)
 		return -EPERM;
 	r = cgfs_pids_parse(buf, size, pids, CGFS_PIDS_MAX, &n);
 	if (r < 0)
 		return r;
+	if (ns_is_host(fs, &f->ns))
+		memcpy(hosts, pids, n * sizeof(*pids));
+	else {
+		r = pidns_to_host(fs->env.proc_fd, &f->ns, pids, n, f->threads, hosts);
+		if (r < 0)
+			return r;
+	}
 	/* every pid is translated and checked before the first one moves */
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *cg = NULL;
-		pid_t host = pids[i];
 		uid_t owner;
 
-		if (!ns_is_host(fs, &f->ns)) {
-			r = pidns_to_host(fs->env.proc_fd, &f->ns, pids[i], f->threads, &host);
-			if (r == -ESRCH)
-				return log_debug_errno(-EPERM, "cgroupfs: pid %d is not in the writer's pid namespace",
-						       (int) pids[i]);
-			if (r < 0)
-				return r;
-		}
-		r = task_cgroup(fs, f->h, host, &cg, &owner);
+		if (hosts[i] == 0)
+			return log_debug_errno(-EPERM,
+					       "cgroupfs: pid %d not in the pid namespace",
+					       (int) pids[i]);
+		r = task_cgroup(fs, f->h, hosts[i], &cg, &owner);
 		if (r < 0)
 			return -EPERM;	/* gone, or invisible: the caller may not name it */
 		r = cgfs_policy_move(&c, cg, owner);
 		if (r < 0)
 			return r;
-		pids[i] = host;
 	}
 	for (size_t i = 0; i < n; i++) {
 		char num[16];
-		int len = snprintf(num, sizeof(num), "%d", (int) pids[i]);
+		int len = snprintf(num, sizeof(num), "%d", (int) hosts[i]);
 
 		if (write(f->fd, num, (size_t) len) < 0)
 			return -errno;
@@ -706,8 +710,8 @@ int cgfs_setattr(struct vfs_fs *fs, const char *path, const struct vfs_cred *cr,
 			return -errno;
 		if (!o.file) {
 			/* a cgroup's owner also owns its task files (spec 4.12 chown) */
-			_cleanup_close_ int cfd = openat(dfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-							 O_CLOEXEC);
+			int flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+			_cleanup_close_ int cfd = openat(dfd, base, flags);
 
 			if (cfd < 0)
 				return -errno;

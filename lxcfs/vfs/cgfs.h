@@ -31,7 +31,7 @@ struct vfs_cred {
 /* An open cgroup file: what a write needs, fixed at open as the kernel fixes the opener's
  * credentials (cgroup: use open-time credentials for migration checks, Linux 5.16) */
 struct cgfs_file {
-	int fd;				/* the real file, O_WRONLY; -EBADF when opened read-only */
+	int fd;				/* the real file, O_WRONLY (-EBADF: read-only) */
 	bool moves_tasks;		/* cgroup.procs, tasks, cgroup.threads */
 	bool threads;			/* tasks, cgroup.threads: the ids are thread ids */
 	struct pidns_id ns;		/* the opener's pid namespace */
@@ -41,7 +41,7 @@ struct cgfs_file {
 	struct cgfs_idmap *uid_map;	/* the opener's uid map */
 	struct cgfs_idmap *gid_map;	/* and gid map */
 	char *caller_cg;		/* the opener's cgroup in this file's hierarchy */
-	const struct cg_hierarchy *h;	/* the file's hierarchy (layout of this library copy) */
+	const struct cg_hierarchy *h;	/* its hierarchy (in this library copy's layout) */
 };
 
 /* Attributes of @path for @cr: "cgroup" and "cgroup/<hierarchy>" are root-owned 0755

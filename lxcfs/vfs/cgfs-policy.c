@@ -141,7 +141,10 @@ int cgfs_idmap_parse(const char *text, struct cgfs_idmap *ret)
 			p++;
 		if (*p && *p != '\n')
 			return -EBADMSG;
-		if (v[2] == 0 || v[0] + v[2] > (1ull << 32) || v[1] + v[2] > (1ull << 32))
+		/* each value fits 32 bits first, so the sums below cannot wrap; the kernel's largest
+		 * count is 4294967295 (user_namespaces(7)) */
+		if (v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[2] > UINT32_MAX || v[2] == 0 ||
+		    v[0] + v[2] > (1ull << 32) || v[1] + v[2] > (1ull << 32))
 			return -EBADMSG;
 		m.e[m.n++] = (struct cgfs_idmap_extent) {
 			.inside = (uint32_t) v[0], .outside = (uint32_t) v[1],

@@ -123,6 +123,10 @@ static const struct {
 	{ "0 100000\n", -EBADMSG },
 	{ "0 100000 0\n", -EBADMSG },
 	{ "0 4294967295 2\n", -EBADMSG },
+	{ "0 0 4294967296\n", -EBADMSG },			/* count above 32 bits (fuzzer) */
+	{ "18446744073709551615 0 2\n", -EBADMSG },		/* would wrap a 64-bit sum */
+	{ "0 18446744073709551615 2\n", -EBADMSG },
+	{ "4294967295 0 1\n", 0, 1 },
 	{ "-1 0 1\n", -EBADMSG },
 	{ "0 0 1 junk\n", -EBADMSG },
 	{ "a b c\n", -EBADMSG },

@@ -10,7 +10,7 @@ PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86 \
 	libjson-glib-dev podman crun runc python3-yaml
 
-.PHONY: all deps build install demo check bench bench-callgrind clean
+.PHONY: all deps build install demo check bench bench-callgrind fuzz clean
 
 all: build
 
@@ -47,6 +47,24 @@ bench: build
 
 bench-callgrind: build
 	tests/bench/run-bench.sh --callgrind $(BUILD)
+
+# libFuzzer: a separate clang build (-Dfuzzers=true, ASan + UBSan) of the tests/fuzz targets only,
+# each run for FUZZ_SECONDS from its seed corpus; prints executions and crashes per target.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_PACKAGES = clang libclang-rt-14-dev llvm
+
+fuzz: deps
+	@missing=""; for p in $(FUZZ_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzzers=true
+	ninja -C $(FUZZ_BUILD) $$(ninja -C $(FUZZ_BUILD) -t targets all | sed -n 's|^\(tests/fuzz/fuzz-[a-z0-9-]*\):.*|\1|p')
+	tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

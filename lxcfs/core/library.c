@@ -195,8 +195,12 @@ void core_gen_put(struct lib_gen *g)
 			break;
 		}
 	pthread_mutex_unlock(&gens_lock);
-	if (atomic_load(&shutting_down))
-		return;		/* core_library_shutdown() finished it already */
+	if (atomic_load(&shutting_down)) {
+		/* core_library_shutdown() ran its fini() already; the code stays mapped until the
+		 * process exits, only the bookkeeping (unlinked above) goes */
+		free(g);
+		return;
+	}
 	log_info("Unloading library generation %u", g->serial);	/* fini() logs its build id */
 	gen_unload(g);
 }

@@ -127,6 +127,15 @@ void psi_store_stop(struct psi_store *st)
 	if (st->epoll_fd >= 0)
 		(void) close(st->epoll_fd);
 	st->wake_fd = st->epoll_fd = -EBADF;
+	/* With no watch left the slot array goes too: after a live upgrade the old library copy
+	 * is unloaded and nothing would point at it any more. Live watches keep it (see above). */
+	pthread_mutex_lock(&st->lock);
+	if (st->n_live == 0) {
+		free(st->slots);
+		st->slots = NULL;
+		st->n_slots = 0;
+	}
+	pthread_mutex_unlock(&st->lock);
 }
 
 int psi_store_reserve(struct psi_store *st)

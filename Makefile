@@ -10,7 +10,7 @@ PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86 \
 	libjson-glib-dev podman crun runc python3-yaml
 
-.PHONY: all deps build install demo check bench bench-callgrind fuzz clean
+.PHONY: all deps build install demo check soak bench bench-callgrind fuzz clean
 
 all: build
 
@@ -37,9 +37,31 @@ install: build
 demo: install
 	tests/demo.sh $(BUILD)
 
-# The run ends with meson's summary (Ok/Fail/Skipped...); its log-file pointer is dropped.
+# Two passes. First the sanitizer pass (tests/sanitize/asan-pass.sh: the same sources built in
+# $(ASAN_BUILD) with ASan+UBSan; unit tests, fuzz replays and the integration subset listed in
+# that script, any sanitizer report fatal; ASAN=0 leaves it out), then the normal `meson test`
+# of $(BUILD). The run ends with the sanitizer pass's one-line recap followed by meson's summary
+# of the normal pass (Ok/Fail/Skipped...; its log-file pointer is dropped); it fails when either
+# pass failed.
+ASAN ?= 1
+ASAN_BUILD ?= build-asan
 check: install
-	@set -o pipefail; meson test -C $(BUILD) --print-errorlogs 2>&1 | sed -u '/^Full log written to/d'
+	@set -o pipefail; asan_rc=0; recap=""; \
+	if [ "$(ASAN)" != 0 ]; then \
+		tests/sanitize/asan-pass.sh . $(ASAN_BUILD) || asan_rc=1; \
+		recap=$$(cat $(ASAN_BUILD)/recap.txt 2>/dev/null || echo "Sanitizer pass: no recap"); \
+	fi; \
+	meson test -C $(BUILD) --print-errorlogs 2>&1 | sed -u '/^Full log written to/d' | \
+		awk -v recap="$$recap" '/^Ok:/ && !done && recap != "" { print recap; print ""; done = 1 } \
+			{ print; fflush() }' && [ $$asan_rc = 0 ]
+
+# The churn soak alone, long: tests/integration/test-soak.sh for SOAK_SECONDS (container cycles,
+# readers, cgroup churn; the daemon's fds and RSS at start and end). `make check` runs 60 s.
+SOAK_SECONDS ?= 600
+soak: install
+	@set -o pipefail; SOAK_SECONDS=$(SOAK_SECONDS) meson test -C $(BUILD) --logbase soak --verbose \
+		--timeout-multiplier $$(( ($(SOAK_SECONDS) + 240) / 300 + 1 )) test-soak 2>&1 | \
+		sed -u '/^Full log written to/d'
 
 # Timed, interleaved comparison (a few minutes); instruction counts per read under callgrind.
 bench: build
@@ -67,4 +89,4 @@ fuzz: deps
 	tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

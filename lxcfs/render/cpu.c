@@ -150,6 +150,7 @@ int stat_render(const struct stat_inputs *in, struct strbuf *out)
 	_cleanup_(strbuf_done) struct strbuf cpus = STRBUF_INIT(out->cap);
 	uint64_t sum[PROCSTAT_FIELDS] = {}, total_user = 0, total_sys = 0;
 	unsigned emitted = 0, n_cpuset = cpuset_count(in->cpuset);
+	struct cpuset seen = {};
 	const char *rest = NULL;
 	int r;
 
@@ -174,6 +175,10 @@ int stat_render(const struct stat_inputs *in, struct strbuf *out)
 		}
 		if (!cpuset_contains(in->cpuset, cpu))
 			continue;
+		/* a CPU listed twice would be shown twice and summed twice (found by fuzz-procstat) */
+		if (cpuset_contains(&seen, cpu))
+			return -EBADMSG;
+		cpuset_add(&seen, cpu);
 		if (in->max_cpus && emitted >= in->max_cpus)
 			continue;
 		if (in->usage) {
@@ -201,7 +206,7 @@ int stat_render(const struct stat_inputs *in, struct strbuf *out)
 		}
 		r = strbuf_appendf(&cpus, "cpu%u", in->max_cpus ? emitted : cpu);
 		for (int i = 0; r >= 0 && i < PROCSTAT_FIELDS; i++) {
-			sum[i] += f[i];
+			sum[i] = add_sat(sum[i], f[i]);
 			r = strbuf_appendf(&cpus, " %" PRIu64, f[i]);
 		}
 		if (r >= 0)

@@ -35,10 +35,18 @@ static const char fuzz_host_meminfo[] =
 	"SUnreclaim:       107200 kB\n"
 	"AnonHugePages:         0 kB\n";
 
-/* Checks that a rendered meminfo is self-consistent: free never above total. */
-static inline void fuzz_meminfo_check(const char *out)
+/* Checks that a rendered meminfo is self-consistent (free never above total) and never shows
+ * more memory or swap than the host has. */
+static inline void fuzz_meminfo_check(const char *host, const char *out)
 {
-	uint64_t total, free_kb;
+	uint64_t total, free_kb, host_kb;
+
+	if (meminfo_get_kb(host, "MemTotal", &host_kb) == 0 &&
+	    meminfo_get_kb(out, "MemTotal", &total) == 0)
+		FUZZ_ASSERT(total <= host_kb);
+	if (meminfo_get_kb(host, "SwapTotal", &host_kb) == 0 &&
+	    meminfo_get_kb(out, "SwapTotal", &total) == 0)
+		FUZZ_ASSERT(total <= host_kb);
 
 	if (meminfo_get_kb(out, "MemTotal", &total) == 0 &&
 	    meminfo_get_kb(out, "MemFree", &free_kb) == 0)
@@ -86,7 +94,7 @@ static inline void fuzz_meminfo_render_all(const char *host, int version, const 
 		FUZZ_ASSERT(r == r2);	/* deterministic */
 		if (r == 0) {
 			FUZZ_ASSERT(a.len == b.len && (a.len == 0 || memcmp(a.buf, b.buf, a.len) == 0));
-			fuzz_meminfo_check(a.buf ? a.buf : "");
+			fuzz_meminfo_check(host, a.buf ? a.buf : "");
 		}
 		strbuf_done(&a);
 		strbuf_done(&b);

@@ -10,6 +10,36 @@
 
 #define N_USAGE 64
 
+/* The rendered cpuN lines (the block at the top; the host's lines after its own cpu block are
+ * copied as they are): no more than the container's CPUs; with a CFS cap numbered below it */
+static void check_cpus(const char *out, const struct cpuset *set, unsigned max_cpus)
+{
+	unsigned n = 0;
+
+	for (const char *l = out; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t) (nl - l) : strlen(l);
+		char *line = strndup(l, len);
+		uint64_t f[PROCSTAT_FIELDS];
+		unsigned cpu;
+
+		if (!line)
+			abort();
+		if (procstat_parse_cpu_line(line, &cpu, f) == 1) {
+			n++;
+			FUZZ_ASSERT(max_cpus ? cpu < max_cpus : cpuset_contains(set, cpu));
+		} else if (l != out) {
+			free(line);
+			break;
+		}
+		free(line);
+		l += len;
+		if (*l)
+			l++;
+	}
+	FUZZ_ASSERT(n <= cpuset_count(set));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cpuacct_usage usage[N_USAGE];
@@ -69,8 +99,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r2 = stat_render(&in, &b);
 		FUZZ_ASSERT(r == r2);
 		FUZZ_ASSERT(r == 0 || r == -EBADMSG || r == -EFBIG || r == -ENOMEM || r == -ERANGE);
-		if (r == 0)
+		if (r == 0) {
 			FUZZ_ASSERT(a.len == b.len && (a.len == 0 || memcmp(a.buf, b.buf, a.len) == 0));
+			check_cpus(a.buf ? a.buf : "", &set, max_cpus);
+		}
 		strbuf_done(&a);
 		strbuf_done(&b);
 	}

@@ -229,6 +229,18 @@ START_TEST(stat_idle_accounting)
 	strbuf_reset(&st);
 	in.host_stat = "cpu  1\ncpu0 x\n";
 	ck_assert_int_eq(stat_render(&in, &st), -EBADMSG);
+	/* a CPU listed twice (tests/fuzz/corpus/procstat/crash-*): refused, not shown twice */
+	strbuf_reset(&st);
+	in.host_stat = "cpu  2 0 2 2\ncpu0 1 0 1 1\ncpu0 1 0 1 1\nintr 5\n";
+	ck_assert_int_eq(stat_render(&in, &st), -EBADMSG);
+	/* sums saturate instead of wrapping */
+	strbuf_reset(&st);
+	in.usage = NULL;
+	in.host_stat = "cpu  1\ncpu0 18446744073709551615 0 0 0\ncpu1 5 0 0 0\n";
+	ck_assert_int_eq(stat_render(&in, &st), 0);
+	ck_assert_str_eq(st.buf, "cpu  18446744073709551615 0 0 0 0 0 0 0 0 0\n"
+				 "cpu0 18446744073709551615 0 0 0 0 0 0 0 0 0\n"
+				 "cpu1 5 0 0 0 0 0 0 0 0 0\n");
 }
 END_TEST
 

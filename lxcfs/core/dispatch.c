@@ -6,6 +6,7 @@
  * Requests on an open handle (read, write, poll, release, readdir, releasedir) go to the
  * generation that opened it: fi->fh is a struct core_fh wrapping the library's handle. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -14,7 +15,37 @@
 struct core_fh {
 	struct lib_gen *gen;	/* holds a reference until release */
 	uint64_t fh;		/* the library's own handle */
+	struct core_fh *prev, *next;	/* in open_fhs; protected by open_lock */
 };
+
+/* Every handle from its open reply to its release. No RELEASE follows an unmount, so the
+ * handles still open when the daemon exits stay listed here (reachable, as the library
+ * generations that own them stay in the generation list) and go with the process. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct core_fh *open_fhs;	/* protected by open_lock */
+
+static void fh_link(struct core_fh *h)
+{
+	pthread_mutex_lock(&open_lock);
+	h->prev = NULL;
+	h->next = open_fhs;
+	if (open_fhs)
+		open_fhs->prev = h;
+	open_fhs = h;
+	pthread_mutex_unlock(&open_lock);
+}
+
+static void fh_unlink(struct core_fh *h)
+{
+	pthread_mutex_lock(&open_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		open_fhs = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&open_lock);
+}
 
 /* The generation of the request this thread is running (for core_reply_open()) */
 static __thread struct lib_gen *tls_gen;
@@ -46,8 +77,10 @@ int core_reply_open(fuse_req_t req, const struct fuse_file_info *fi)
 	*h = (struct core_fh) { .gen = tls_gen, .fh = fi->fh };
 	core_gen_ref(h->gen);
 	wrapped.fh = (uintptr_t) h;
+	fh_link(h);	/* before the reply: its RELEASE may run on another thread at once */
 	r = fuse_reply_open(req, &wrapped);
 	if (r == -ENOENT) {	/* interrupted: no RELEASE will come */
+		fh_unlink(h);
 		core_gen_put(h->gen);
 		free(h);
 	}
@@ -212,6 +245,7 @@ static void release_any(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	struct lib_gen *g = h->gen;
 
 	IN_OPENER(fi, (dir ? LIB(g_)->releasedir : LIB(g_)->release)(req, ino, &f_));
+	fh_unlink(h);
 	free(h);
 	core_gen_put(g);
 }

@@ -90,6 +90,7 @@ static bool cpuinfo_processor_line(const char *l, unsigned *ret, bool *ret_s390)
 int cpuinfo_render(const char *host_cpuinfo, const struct cpuset *cpuset, unsigned max_cpus,
 		   struct strbuf *out)
 {
+	struct cpuset seen = {};
 	bool printing = false;
 	unsigned emitted = 0;
 	int r;
@@ -104,9 +105,12 @@ int cpuinfo_render(const char *host_cpuinfo, const struct cpuset *cpuset, unsign
 		if (cpuinfo_processor_line(l, &cpu, &s390)) {
 			if (max_cpus && emitted >= max_cpus)
 				break;
-			printing = cpuset_contains(cpuset, cpu);
+			/* a CPU listed again is dropped: never more processors than the cpuset
+			 * (found by fuzz-cpuinfo) */
+			printing = cpuset_contains(cpuset, cpu) && !cpuset_contains(&seen, cpu);
 			if (!printing)
 				continue;
+			cpuset_add(&seen, cpu);
 			if (s390) {
 				const char *rest = strchr(l, ':');
 

@@ -6,6 +6,33 @@
 #include "cpuset.h"
 #include "fuzz.h"
 
+/* N of a line the renderer wrote, "processor\t: N\n" or s390's "processor N:...", else -1. A host
+ * line is copied only when the renderer did not take it for a processor line, i.e. never in
+ * these forms with N of 1 to 9 digits and no leading zero. */
+static int processor_number(const char *l)
+{
+	const char *p = l + strlen("processor"), *q;
+	bool s390;
+	int k = 0;
+
+	if (strncmp(l, "processor", strlen("processor")) != 0)
+		return -1;
+	s390 = *p == ' ';
+	if (s390)
+		p++;
+	else if (strncmp(p, "\t: ", 3) == 0)
+		p += 3;
+	else
+		return -1;
+	for (q = p; *q >= '0' && *q <= '9'; q++)
+		k = k * 10 + (*q - '0');
+	if (q == p || q - p > 9 || (*p == '0' && q - p > 1))
+		return -1;
+	if (s390 ? *q != ':' : *q != '\n')
+		return -1;
+	return k;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cpuset set;
@@ -23,8 +50,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fuzz_check_strbuf(&a);
 		FUZZ_ASSERT(r == r2);
-		if (r == 0)
+		if (r == 0) {
+			unsigned n = 0, count = cpuset_count(&set);
+
 			FUZZ_ASSERT(a.len == b.len && (a.len == 0 || memcmp(a.buf, b.buf, a.len) == 0));
+			/* never more processors than the container has, renumbered from 0 */
+			for (const char *l = a.buf ? a.buf : ""; *l;) {
+				int k = processor_number(l);
+
+				if (k >= 0) {
+					FUZZ_ASSERT((unsigned) k == n);
+					n++;
+				}
+				l = strchrnul(l, '\n');
+				if (*l)
+					l++;
+			}
+			FUZZ_ASSERT(n <= count && (!max_cpus || n <= max_cpus));
+		}
 		strbuf_done(&a);
 		strbuf_done(&b);
 	}

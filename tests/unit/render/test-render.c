@@ -327,6 +327,20 @@ START_TEST(cpu_view_mapping)
 }
 END_TEST
 
+/* a host cpuinfo listing a CPU twice (tests/fuzz/corpus/cpuinfo/crash-*): its second block is
+ * dropped, so the container never sees more processors than its cpuset */
+START_TEST(cpuinfo_repeated_cpu)
+{
+	_cleanup_(strbuf_done) struct strbuf out = STRBUF_INIT(4096);
+	struct cpuset set;
+
+	ck_assert_int_eq(cpuset_parse("0-1", &set), 0);
+	ck_assert_int_eq(cpuinfo_render("processor\t: 0\na\t: x\n\nprocessor\t: 1\na\t: y\n\n"
+					"processor\t: 1\na\t: z\n\n", &set, 0, &out), 0);
+	ck_assert_str_eq(out.buf, "processor\t: 0\na\t: x\n\nprocessor\t: 1\na\t: y\n\n");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -341,6 +355,7 @@ int main(void)
 	tcase_add_loop_test(tc, cfs_table, 0, sizeof(cfs_cases) / sizeof(cfs_cases[0]));
 	tcase_add_test(tc, sysfs_cpu_files);
 	tcase_add_test(tc, cpu_view_mapping);
+	tcase_add_test(tc, cpuinfo_repeated_cpu);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -168,7 +168,14 @@ static const char *host_rel(const char *path)
 
 bool vfs_path_is_per_reader(const char *path)
 {
-	return host_rel(path) != NULL || vfs_kind_is_cgfs(vfs_classify(path));
+	const char *rel = host_rel(path);
+
+	/* which cpuK directories exist, and which physical CPU each one is, depends on the
+	 * reader's cpuset; online, offline, present, possible and the host's other entries
+	 * exist for everyone (their content is rendered at open) */
+	if (rel)
+		return is_cpu_dir_name(rel, (size_t) (strchrnul(rel, '/') - rel));
+	return vfs_kind_is_cgfs(vfs_classify(path));
 }
 
 int vfs_sys_host_path(struct vfs_fs *fs, const char *path, pid_t caller, char *buf, size_t size)
@@ -252,19 +259,15 @@ int vfs_getattr(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t c
 			st.st_size = (off_t) len;
 		break;
 	}
-	case VFS_SYS_CPU_ONLINE ... VFS_SYS_CPUN_ONLINE: {
-		_cleanup_(strbuf_done) struct strbuf sb = STRBUF_INIT(VFS_RENDER_MAX);
-
+	case VFS_SYS_CPU_ONLINE ... VFS_SYS_CPUN_ONLINE:
+		/* the host sysfs file's attributes (size 4096), as LXCFS: direct I/O reads the
+		 * rendered text whatever the size says, so it is not rendered here */
 		r = host_lstat(fs, path, caller, &host);
 		if (r < 0)
 			return r;
 		st.st_mode = host.st_mode;
-		r = vfs_render(fs, kind, path, caller, &sb);
-		if (r < 0)
-			return r;
-		st.st_size = (off_t) sb.len;
+		st.st_size = host.st_size;
 		break;
-	}
 	case VFS_DIR_CGROUP:
 	case VFS_CGFS:
 		/* visibility depends on the caller's cgroup only, not on its ids */

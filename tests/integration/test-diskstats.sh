@@ -39,7 +39,10 @@ DISKCG=blkio/$(lxt_cgname disk) A=blkio/$(lxt_cgname disk/a) B=blkio/$(lxt_cgnam
 IDLE=blkio/$(lxt_cgname idle)
 [ -e "$LXT_CGROOT/$A/blkio.throttle.io_serviced" ] ||
 	lxt_skip "blkio.throttle.* files are missing (CONFIG_BLK_DEV_THROTTLING=n)"
-echo "$devt 0" >"$LXT_CGROOT/$DISKCG/blkio.throttle.write_bps_device" 2>/dev/null ||
+# a real limit no test reaches (1 TiB/s): recent kernels switch blk-throttle (and with it the
+# v1 per-cgroup counters) off for a disk when its last limit goes, so "MAJ:MIN 0" alone
+# counts only while some other cgroup happens to hold a limit (flaky)
+echo "$devt 1099511627776" >"$LXT_CGROOT/$DISKCG/blkio.throttle.write_bps_device" 2>/dev/null ||
 	lxt_skip "cannot write a throttle rule for $devt (blk-throttle accounting cannot be set up)"
 
 lxt_start_daemon || lxt_bail "daemon did not start"

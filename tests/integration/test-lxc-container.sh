@@ -78,7 +78,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- TAP helpers
-readonly PLAN=19
+readonly PLAN=20
 tap_plan
 
 # ---------------------------------------------------------------- 1. our lxcfs on a temp dir
@@ -238,9 +238,10 @@ fi
 
 # 15-17. proc/diskstats: 50 MiB written with O_DIRECT inside the container raise its own write
 # sectors on the rootfs disk by about 102400, while another cgroup's view does not move.
-# blk-throttle keeps per-cgroup counters for a disk only once a throttle rule was written for
-# it: "MAJ:MIN 0" (no limit) in the container's blkio cgroup sets that up (until reboot; no IO
-# is ever limited), as tests/integration/test-diskstats.sh explains.
+# blk-throttle keeps per-cgroup counters for a disk only while some throttle limit is set on
+# it: a 1 TiB/s write limit in the container's blkio cgroup (never reached) does that, as
+# tests/integration/test-diskstats.sh explains ("MAJ:MIN 0" was flaky: 1 run in 4 counted
+# nothing when no other cgroup held a limit).
 diskstats_writes() {	# TEXT DISK -> sectors written (field 10), empty when no line
 	awk -v d="$2" '$3 == d { print $10 }' <<<"$1"
 }
@@ -250,12 +251,12 @@ DISK=$(basename "$(readlink -f "/sys/dev/block/$DEVT" 2>/dev/null)")
 CT_BLKIO=/sys/fs/cgroup/blkio/lxc.payload.$LXCT_NAME
 OTHER_CG=/sys/fs/cgroup/blkio/lxkit-test-$$-other
 if [[ $HAVE_DD != 1 ]]; then
-	for d in "grows by ~102400 sectors" "another cgroup's view" "proc/pressure/memory"; do
+	for d in "grows by ~102400 sectors" "busybox cat (sendfile)" "another cgroup's view" "proc/pressure/memory"; do
 		ok "diskstats: $d # SKIP no coreutils dd on the host to copy in"
 	done
 elif [[ ! -e /sys/dev/block/$DEVT || ! -w $CT_BLKIO/blkio.throttle.write_bps_device ]] ||
-	! echo "$DEVT 0" >"$CT_BLKIO/blkio.throttle.write_bps_device" 2>/dev/null; then
-	for d in "grows by ~102400 sectors" "another cgroup's view" "proc/pressure/memory"; do
+	! echo "$DEVT 1099511627776" >"$CT_BLKIO/blkio.throttle.write_bps_device" 2>/dev/null; then
+	for d in "grows by ~102400 sectors" "busybox cat (sendfile)" "another cgroup's view" "proc/pressure/memory"; do
 		ok "diskstats: $d # SKIP rootfs not on a block device, or no v1 blk-throttle here"
 	done
 else
@@ -265,17 +266,52 @@ else
 			_ "$OTHER_CG" "$MNT"
 	}
 	OTHER0=$(diskstats_writes "$(other_view)" "$DISK")
-	W0=$(diskstats_writes "$(in_ct cat /proc/diskstats)" "$DISK")
-	in_ct /usr/local/bin/dd if=/dev/zero of=/lxkit-dd bs=1M count=50 oflag=direct 2>/dev/null
-	W1=$(diskstats_writes "$(in_ct cat /proc/diskstats)" "$DISK")
+	# the writer states its blkio cgroup: in a loaded run the container's line once stayed
+	# empty after the write; if lxc-attach left the writer outside the container's cgroup
+	# (its I/O then counts elsewhere) the run is retried (3 tries) and reported: it would say
+	# nothing about lxcfs
+	# read(2), not busybox cat: busybox cat copies with sendfile(2), which FUSE serves from the
+	# page cache up to the inode's cached size; a short read shrinks that size and a file
+	# bind-mounted into the container is never looked up again, so a view that grows is cut
+	# at its old length until something stat()s it (the TODO case below shows it)
+	read_view() { in_ct /usr/local/bin/dd if=/proc/diskstats bs=65536 status=none; }
+	for try in 1 2 3; do
+		DS0=$(read_view) RC0=$?
+		W0=$(diskstats_writes "$DS0" "$DISK")
+		DD_CG=$(in_ct sh -c 'grep -E "^[0-9]+:blkio:" /proc/self/cgroup;
+			/usr/local/bin/dd if=/dev/zero of=/lxkit-dd bs=1M count=50 oflag=direct 2>/dev/null')
+		DS1=$(read_view) RC1=$?
+		W1=$(diskstats_writes "$DS1" "$DISK")
+		# TODO case: the same view through busybox cat (sendfile) after it grew
+		BB1=$(in_ct cat /proc/diskstats)
+		in_ct rm -f /lxkit-dd
+		# inside the container's cgroup namespace its own cgroup is "/"
+		[[ $DD_CG =~ ^[0-9]+:blkio:/$ ]] && break
+		diag <<<"try $try: the attached writer ran in '$DD_CG', not the container's blkio cgroup (LXC attach), retrying"
+	done
 	OTHER1=$(diskstats_writes "$(other_view)" "$DISK")
-	in_ct rm -f /lxkit-dd
 	DELTA=$(( ${W1:-0} - ${W0:-0} ))
 	if ((DELTA >= 92160 && DELTA <= 112640)); then
 		ok "diskstats: the container's $DISK write sectors grew by $DELTA (~102400 for 50 MiB)"
 	else
 		not_ok "diskstats: container write sectors grow by ~102400 for 50 MiB O_DIRECT" \
 			"${W0:-none} -> ${W1:-none}" "+102400 +-10%"
+		{
+			echo "writer's cgroup: $DD_CG"
+			echo "before: status $RC0, $(wc -l <<<"$DS0") lines: $(head -c 300 <<<"$DS0")"
+			echo "after: status $RC1, $(wc -l <<<"$DS1") lines: $(head -c 300 <<<"$DS1")"
+			echo "attach log: $(tail -n 5 "$TMP/attach.log")"
+			echo "$CT_BLKIO/blkio.throttle.io_service_bytes_recursive:"
+			cat "$CT_BLKIO/blkio.throttle.io_service_bytes_recursive"
+			echo "$CT_BLKIO/blkio.throttle.write_bps_device: $(cat "$CT_BLKIO/blkio.throttle.write_bps_device")"
+			echo "proc/diskstats inside:"
+			in_ct cat /proc/diskstats
+		} 2>&1 | diag
+	fi
+	if [[ $(diskstats_writes "$BB1" "$DISK") == "$W1" ]]; then
+		ok "diskstats: busybox cat (sendfile) sees the grown view too"
+	else
+		echo "not ok $((N += 1)) - diskstats: busybox cat (sendfile) sees the grown view # TODO FUSE serves sendfile from the page cache up to a cached size that an earlier short read shrank (got '$(diskstats_writes "$BB1" "$DISK")', want '$W1')"
 	fi
 	# no line yet is 0 sectors: IO of the reader itself (cat paged in) may add the line
 	check "diskstats: another cgroup's view of $DISK did not move" "${OTHER1:-0}" "${OTHER0:-0}"

@@ -205,15 +205,19 @@ static void d_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	IN_CURRENT(req, LIB(g_)->listxattr(req, ino, size));
 }
 
-/* Runs @call (which sees the library's handle as f_) in the generation that opened @fi; the
- * handle holds that generation, so no reference is taken. */
+/* Runs @call (which sees the library's handle as f_) in the generation that opened @fi, with a
+ * reference of its own: once @call has replied, the kernel may send this handle's RELEASE, and
+ * another thread may drop the handle's reference (unloading an old library copy) while @call
+ * is still returning into that copy's code. */
 #define IN_OPENER(fi, call)                                      \
 	do {                                                     \
 		struct fuse_file_info f_;                        \
 		struct lib_gen *g_ = unwrap((fi), &f_);          \
+		core_gen_ref(g_);                                \
 		tls_gen = g_;                                    \
 		call;                                            \
 		tls_gen = NULL;                                  \
+		core_gen_put(g_);                                \
 	} while (0)
 
 static void d_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)

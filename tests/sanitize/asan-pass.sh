@@ -73,6 +73,7 @@ ninja -C "$B" >"$B/ninja.log" 2>&1 || { tail -n 40 "$B/ninja.log" >&2; fail "the
 
 mapfile -t all < <(meson test -C "$B" --no-rebuild --list 2>/dev/null | sed -n 's/^lxkit:\([a-z]*\) \/ \(.*\)$/\1 \2/p')
 tests=()
+left_out=0
 for t in "${all[@]}"; do
 	suite=${t%% *} name=${t#* }
 	case $suite in
@@ -82,6 +83,7 @@ for t in "${all[@]}"; do
 			tests+=("$name")
 		else
 			echo "$name: SKIP under sanitizers: ${SKIP_REASON[$name]:-not in the sanitizer subset of tests/sanitize/asan-pass.sh}"
+			left_out=$((left_out + 1))
 		fi
 		;;
 	esac
@@ -116,6 +118,7 @@ print("Ok: %d Fail: %d Skipped: %d Timeout: %d" % (c["OK"], c["FAIL"] + c["ERROR
       c["SKIP"], c["TIMEOUT"]))
 PY
 )
-echo "Sanitizer pass ($B, ASan+UBSan, ${#tests[@]} tests): ${summary:-no results}; sanitizer reports: $n" |
+echo "Sanitizer pass ($B, ASan+UBSan, ${#tests[@]} tests, $left_out integration tests left out:" \
+	"reasons above): ${summary:-no results}; sanitizer reports: $n" |
 	tee "$RECAP"
 [ "$rc" = 0 ] && [ "$n" = 0 ]

@@ -13,7 +13,7 @@ static int processor_number(const char *l)
 {
 	const char *p = l + strlen("processor"), *q;
 	bool s390;
-	int k = 0;
+	int64_t k = 0;
 
 	if (strncmp(l, "processor", strlen("processor")) != 0)
 		return -1;
@@ -24,13 +24,13 @@ static int processor_number(const char *l)
 		p += 3;
 	else
 		return -1;
-	for (q = p; *q >= '0' && *q <= '9'; q++)
+	for (q = p; *q >= '0' && *q <= '9' && q - p < 10; q++)	/* 10 digits fit an int64 */
 		k = k * 10 + (*q - '0');
 	if (q == p || q - p > 9 || (*p == '0' && q - p > 1))
 		return -1;
 	if (s390 ? *q != ':' : *q != '\n')
 		return -1;
-	return k;
+	return (int) k;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

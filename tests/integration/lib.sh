@@ -379,6 +379,22 @@ _lxt_daemon_logs() {
 	done
 }
 
+# lxt_lxlaunch_cleanup LXCPATH PREFIX: deletes every container LXCPATH/PREFIX-* with lxlaunch
+# (LXLAUNCH_BIN, 30 s each), then LXC's leftover lxc.monitor/lxc.payload cgroups of those names
+lxt_lxlaunch_cleanup() {
+	local P=$1 PFX=$2 n d
+	for d in "$P"/"$PFX"-*; do
+		[ -d "$d" ] || continue
+		n=${d##*/}
+		timeout 30 "$LXLAUNCH_BIN" delete --lxcpath "$P" "$n" >/dev/null 2>&1
+	done
+	while IFS= read -r -d '' d; do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done < <(find /sys/fs/cgroup -maxdepth 6 -type d \
+		\( -name "lxc.monitor.$PFX-*" -o -name "lxc.payload.$PFX-*" \) -print0 -prune 2>/dev/null)
+	return 0
+}
+
 # ---------------------------------------------------------------------------------------------
 # cgroups (v1 hierarchies at /sys/fs/cgroup/<controller>)
 

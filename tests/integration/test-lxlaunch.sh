@@ -36,19 +36,7 @@ PFX=lxkit-test-$$
 
 # ct_cleanup: every container of this test, then LXC's leftover cgroups of those names
 # shellcheck disable=SC2317  # runs from the EXIT trap
-ct_cleanup() {
-	local n d
-	for d in "$P"/"$PFX"-*; do
-		[ -d "$d" ] || continue
-		n=${d##*/}
-		timeout 30 "$LXLAUNCH_BIN" delete --lxcpath "$P" "$n" >/dev/null 2>&1
-	done
-	while IFS= read -r -d '' d; do
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done < <(find /sys/fs/cgroup -maxdepth 6 -type d \
-		\( -name "lxc.monitor.$PFX-*" -o -name "lxc.payload.$PFX-*" \) -print0 -prune 2>/dev/null)
-	return 0
-}
+ct_cleanup() { lxt_lxlaunch_cleanup "$P" "$PFX"; }
 # shellcheck disable=SC2154  # rc is assigned inside the trap
 trap 'rc=$?; ct_cleanup; (exit $rc); _lxt_on_exit' EXIT
 

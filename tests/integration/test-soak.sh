@@ -46,19 +46,7 @@ CT_MEM_KB=65536
 
 # ct_cleanup: every container of this test, then LXC's leftover cgroups of those names
 # shellcheck disable=SC2317  # runs from the EXIT trap
-ct_cleanup() {
-	local n d
-	for d in "$P"/"$PFX"-*; do
-		[ -d "$d" ] || continue
-		n=${d##*/}
-		timeout 30 "$LXLAUNCH_BIN" delete --lxcpath "$P" "$n" >/dev/null 2>&1
-	done
-	while IFS= read -r -d '' d; do
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done < <(find /sys/fs/cgroup -maxdepth 6 -type d \
-		\( -name "lxc.monitor.$PFX-*" -o -name "lxc.payload.$PFX-*" \) -print0 -prune 2>/dev/null)
-	return 0
-}
+ct_cleanup() { lxt_lxlaunch_cleanup "$P" "$PFX"; }
 # stop_workers: for the EXIT trap; every process this shell started but the daemon, by PID
 # shellcheck disable=SC2317  # runs from the EXIT trap
 stop_workers() {

@@ -8,7 +8,8 @@ MESON_OPTS ?=
 PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	lxc busybox-static util-linux procps python3 shellcheck \
 	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86 \
-	libjson-glib-dev podman crun runc python3-yaml
+	libjson-glib-dev podman crun runc python3-yaml \
+	libcurl4-openssl-dev libjson-c-dev criu
 
 .PHONY: all deps build install demo check soak bench bench-callgrind fuzz clean
 

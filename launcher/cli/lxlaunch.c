@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "lxc.h"
+#include "mgr-cli.h"
 #include "parse-util.h"
 #include "responder.h"
 #include "spec.h"
@@ -96,6 +97,11 @@ static void usage(FILE *f)
 	      "  exec NAME -- CMD...    run CMD in a running container, exit with its status\n"
 	      "  run [OPTIONS] -- CMD...  create, start, run CMD, destroy; exit with CMD's status\n"
 	      "\n"
+	      "Manager (lxmanagerd): storage, volume, snapshot, freeze, unfreeze always go to the\n"
+	      "manager, the other commands (but run) with --remote or when its socket exists\n"
+	      "(--socket PATH, $LXKIT_SOCKET, /run/lxkit/manager.socket); --local forces liblxc.\n"
+	      "See 'lxlaunch storage --help'.\n"
+	      "\n"
 	      "Spec options (create, run):\n"
 	      "  --name NAME  --template busybox | --rootfs DIR\n"
 	      "  --memory SIZE  --memory-swap SIZE  --cpus N.NNN  --cpuset LIST  --pids N\n"
@@ -117,6 +123,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_TIMEOUT,
 	OPT_SPEC,	/* the spec options: long name = lxl_spec_set() key */
+	OPT_ROUTE,	/* --local, --socket: routing, decided before (mgr_route_scan) */
 };
 
 static const struct option options[] = {
@@ -143,6 +150,8 @@ static const struct option options[] = {
 	{ "selinux", required_argument, NULL, OPT_SPEC },
 	{ "lxcfs", required_argument, NULL, OPT_SPEC },
 	{ "no-lxcfs", no_argument, NULL, OPT_SPEC },
+	{ "local", no_argument, NULL, OPT_ROUTE },
+	{ "socket", required_argument, NULL, OPT_ROUTE },
 	{}
 };
 
@@ -237,6 +246,8 @@ static int parse_argv(enum verb verb, int argc, char *argv[])
 			}
 			break;
 		}
+		case OPT_ROUTE:
+			break;
 		case ':':
 			err_line("Option '%s' needs a value", argv[optind - 1]);
 			return -EXIT_USAGE;
@@ -404,6 +415,7 @@ static int verb_run(char * const cmd[])
 int main(int argc, char *argv[])
 {
 	struct lxl_error err = {};
+	struct mgr_route route;
 	enum verb verb;
 	const char *name = NULL;
 	char **cmd = NULL;
@@ -418,7 +430,15 @@ int main(int argc, char *argv[])
 		usage(stdout);
 		return EXIT_OK;
 	}
+	/* the manager's commands, and the instance commands routed to it (spec §9) */
+	r = mgr_route_scan(argc - 1, argv + 1, &route);
+	if (r)
+		return r;
+	if (mgr_verb_is_manager_only(argv[1]))
+		return mgr_cli_main(argc - 1, argv + 1);
 	verb = verb_from_string(argv[1]);
+	if (verb >= 0 && verb != VERB_RUN && mgr_route_is_remote(&route))
+		return mgr_cli_main(argc - 1, argv + 1);
 	if (verb < 0) {
 		err_line("Unknown command '%s' (see 'lxlaunch --help')", argv[1]);
 		return EXIT_USAGE;

@@ -9,7 +9,8 @@ PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	lxc busybox-static util-linux procps python3 shellcheck \
 	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86 \
 	libjson-glib-dev podman crun runc python3-yaml \
-	libcurl4-openssl-dev libjson-c-dev criu
+	libcurl4-openssl-dev libjson-c-dev criu \
+	libglib2.0-dev libsoup-3.0-dev libsqlite3-dev btrfs-progs curl
 
 .PHONY: all deps build install demo check soak bench bench-callgrind fuzz clean
 

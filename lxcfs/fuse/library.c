@@ -92,6 +92,9 @@ static int lib_init(const struct lxcfs_core *core, const char *state)
 	s->fs.cfs = core->cfs;
 	s->fs.loadavg = core->loadavg;
 	s->fs.cgroup = !core->cgroup_disabled;
+	r = vfs_cache_start(&s->fs);
+	if (r < 0)
+		log_warning_errno(r, "Failed to start the cache janitor, idle cached files stay open: %m");
 	for (size_t i = 0; i < s->fs.layout.n; i++)
 		log_info("hierarchy %zu: %s (%s)", i, s->fs.layout.h[i].mountpoint,
 			 s->fs.layout.h[i].version == CG_V2 ? "cgroup2" : s->fs.layout.h[i].controllers);

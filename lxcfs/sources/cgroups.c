@@ -9,6 +9,7 @@
 
 #include "cgroups.h"
 #include "cleanup.h"
+#include "fdcache.h"
 #include "fileio.h"
 #include "parse-util.h"
 #include "proc.h"
@@ -118,7 +119,8 @@ int cg_read(const struct cg_hierarchy *h, const char *path, const char *name, ch
 	n = snprintf(buf, sizeof(buf), "%s%s%s", path, *path ? "/" : "", name);
 	if (n < 0 || (size_t) n >= sizeof(buf))
 		return -ENAMETOOLONG;
-	return read_full_beneath(h->fd, buf, CG_FILE_MAX, ret_text, NULL);
+	return fdcache_read(h->fdcache, h->fd, buf, true, FDCACHE_SINGLE_RECORD, CG_FILE_MAX,
+			    ret_text, NULL);
 }
 
 bool cg_path_parent(char *path)

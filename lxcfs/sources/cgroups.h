@@ -4,6 +4,8 @@
  * cgroup-v2.rst). */
 #pragma once
 
+struct fdcache;
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,6 +18,7 @@ struct cg_hierarchy {
 	char *controllers;	/* v1: "cpu,cpuacct", "name=systemd"; cgroup2: its cgroup.controllers */
 	int fd;			/* O_PATH directory fd of the hierarchy root */
 	enum cg_version version;
+	struct fdcache *fdcache;	/* cg_read() keeps files open here; NULL: never */
 };
 
 struct cg_layout {
@@ -35,7 +38,9 @@ void cg_layout_done(struct cg_layout *l);
 const struct cg_hierarchy *cg_layout_find(const struct cg_layout *l, const char *controller);
 
 /* Reads file @name of cgroup @path (absolute within the hierarchy, e.g. "/lxc.payload.c1") of
- * hierarchy @h. The open cannot leave the hierarchy (symlinks, "..", magic links refused).
+ * hierarchy @h, through h->fdcache (fdcache.h: fresh content, a reused fd). Only for control
+ * files of one record (every file but cgroup.procs, tasks, cgroup.threads). The open cannot
+ * leave the hierarchy (symlinks, "..", magic links refused).
  * Returns 0 and *ret_text (caller frees), or -errno (-ENOENT: file or cgroup gone). */
 int cg_read(const struct cg_hierarchy *h, const char *path, const char *name, char **ret_text);
 

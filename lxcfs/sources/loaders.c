@@ -11,7 +11,12 @@
 
 int host_proc_read(const struct reader_env *env, const char *name, char **ret_text)
 {
-	return read_full_at(env->proc_fd, name, HOST_FILE_MAX, ret_text, NULL);
+	/* fs/proc/meminfo.c, stat.c, uptime.c: single_open(); cpuinfo, diskstats: a record each */
+	bool single = streq(name, "meminfo") || streq(name, "stat") || streq(name, "uptime");
+
+	return fdcache_read(env->fdcache, env->proc_fd, name, false,
+			    single ? FDCACHE_SINGLE_RECORD : FDCACHE_MULTI_RECORD, HOST_FILE_MAX,
+			    ret_text, NULL);
 }
 
 static int read_u64(const struct cg_hierarchy *h, const char *path, const char *name, uint64_t *ret)

@@ -39,11 +39,9 @@ int pressure_cgroup_locate(const struct reader_env *env, struct reader *rd, cons
 
 	if (!h)
 		return -ENOENT;
-	if (!rd->cgroup_text) {
-		r = proc_read_pid(env, rd->ref, "cgroup", &rd->cgroup_text);
-		if (r < 0)
-			return r;
-	}
+	r = reader_cgroup_text(env, rd);
+	if (r < 0)
+		return r;
 	/* the "0::" line, whichever v1 hierarchy serves the controller of the same name */
 	r = proc_cgroup_find(rd->cgroup_text, NULL, &cg);
 	if (r < 0)

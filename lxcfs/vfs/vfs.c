@@ -4,10 +4,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "cleanup.h"
 #include "fileio.h"
@@ -50,6 +52,8 @@ static const atomic_bool always_virtualize = true;
 int vfs_fs_init(struct vfs_fs *fs)
 {
 	_cleanup_free_ char *mountinfo = NULL;
+	size_t max_fds = FDCACHE_MAX_DEFAULT;
+	struct rlimit rl;
 	struct stat st;
 	long n;
 	int r;
@@ -71,6 +75,20 @@ int vfs_fs_init(struct vfs_fs *fs)
 	nscache_init(&fs->nscache);
 	fs->env.nscache = &fs->nscache;
 	fs->env.layout = &fs->layout;
+	pidcache_init(&fs->pidcache);
+	if (!reader_env_use_pidcache(&fs->env, &fs->pidcache))
+		log_info("pidfds have no unique inode numbers here (kernel < 6.9): nothing is "
+			 "cached per process");
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max_fds = MIN(max_fds, (size_t) rl.rlim_cur / 4);
+	r = fdcache_new(max_fds, &fs->fdcache);
+	if (r < 0)
+		return r;
+	fs->env.fdcache = fs->fdcache;
+	for (size_t i = 0; i < fs->layout.n; i++)
+		fs->layout.h[i].fdcache = fs->fdcache;
+	pthread_mutex_init(&fs->janitor_lock, NULL);
+	pthread_cond_init(&fs->janitor_wake, NULL);
 	fs->sys_cpu_fd = open("/" SYS_CPU, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fs->sys_cpu_fd < 0)
 		return -errno;
@@ -84,6 +102,13 @@ int vfs_fs_init(struct vfs_fs *fs)
 
 void vfs_fs_done(struct vfs_fs *fs)
 {
+	vfs_cache_stop(fs);
+	for (size_t i = 0; i < fs->layout.n; i++)
+		fs->layout.h[i].fdcache = NULL;
+	fs->env.fdcache = NULL;
+	fdcache_free(fs->fdcache);
+	fs->fdcache = NULL;
+	pidcache_clear(&fs->pidcache);
 	nscache_clear(&fs->nscache);
 	cg_layout_done(&fs->layout);
 	if (fs->sys_cpu_fd >= 0)
@@ -91,6 +116,65 @@ void vfs_fs_done(struct vfs_fs *fs)
 	if (fs->env.proc_fd >= 0)
 		(void) close(fs->env.proc_fd);
 	fs->sys_cpu_fd = fs->env.proc_fd = -EBADF;
+}
+
+static void *janitor_main(void *userdata)
+{
+	struct vfs_fs *fs = userdata;
+	struct timespec deadline;
+
+	pthread_mutex_lock(&fs->janitor_lock);
+	while (!fs->janitor_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += 1;
+		(void) pthread_cond_timedwait(&fs->janitor_wake, &fs->janitor_lock, &deadline);
+		if (fs->janitor_stop)
+			break;
+		pthread_mutex_unlock(&fs->janitor_lock);
+		(void) fdcache_prune(fs->fdcache, fdcache_now_ns());
+		if (fs->env.pidcache)
+			(void) pidcache_prune(fs->env.pidcache, fdcache_now_ns());
+		pthread_mutex_lock(&fs->janitor_lock);
+	}
+	pthread_mutex_unlock(&fs->janitor_lock);
+	return NULL;
+}
+
+int vfs_cache_start(struct vfs_fs *fs)
+{
+	pthread_condattr_t attr;
+	sigset_t all, old;
+	int r;
+
+	if (fs->janitor_running)
+		return 0;
+	/* the wait's deadline is on CLOCK_MONOTONIC: a clock set back never stalls it */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&fs->janitor_wake);
+	pthread_cond_init(&fs->janitor_wake, &attr);
+	pthread_condattr_destroy(&attr);
+	fs->janitor_stop = false;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = -pthread_create(&fs->janitor, NULL, janitor_main, fs);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0)
+		return r;
+	fs->janitor_running = true;
+	return 0;
+}
+
+void vfs_cache_stop(struct vfs_fs *fs)
+{
+	if (!fs->janitor_running)
+		return;
+	pthread_mutex_lock(&fs->janitor_lock);
+	fs->janitor_stop = true;
+	pthread_cond_signal(&fs->janitor_wake);
+	pthread_mutex_unlock(&fs->janitor_lock);
+	pthread_join(fs->janitor, NULL);
+	fs->janitor_running = false;
 }
 
 /* "cpu<digits>" */
@@ -403,7 +487,12 @@ int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 		return -EACCES;
 	if (kind == VFS_SYS_HOST || vfs_kind_is_sys_cpu_view(kind))
 		r = host_lstat(fs, path, caller, &st);
-	else
+	else if (vfs_kind_is_proc_file(kind)) {
+		/* the mode alone: vfs_getattr() would read the host file for its size */
+		st = (struct stat) { .st_mode = S_IFREG | (vfs_kind_is_pressure(kind) ?
+							   vfs_pressure_mode(fs, kind) : 0444) };
+		r = 0;
+	} else
 		r = vfs_getattr(fs, kind, path, caller, &st);
 	if (r < 0)
 		return r;

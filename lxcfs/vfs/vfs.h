@@ -3,6 +3,8 @@
  * directory entries and its content for a given reader. No FUSE types here. */
 #pragma once
 
+#include <pthread.h>
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -56,6 +58,13 @@ struct vfs_fs {
 	struct reader_env env;
 	struct cg_layout layout;
 	struct nscache nscache;
+	struct pidcache pidcache;
+	struct fdcache *fdcache;	/* cgroup and host /proc files kept open (fdcache.h) */
+	pthread_t janitor;		/* prunes the caches every second (vfs_cache_start()) */
+	bool janitor_running;
+	bool janitor_stop;		/* protected by janitor_lock */
+	pthread_mutex_t janitor_lock;
+	pthread_cond_t janitor_wake;
 	int sys_cpu_fd;			/* O_PATH fd of host /sys/devices/system/cpu */
 	unsigned host_online_cpus;
 	unsigned host_conf_cpus;		/* configured CPUs: bound of per-CPU arrays */
@@ -72,6 +81,13 @@ struct vfs_fs {
 /* Sets up @fs: cgroup layout, /proc and sysfs fds, caches. Returns 0 or -errno. */
 int vfs_fs_init(struct vfs_fs *fs);
 void vfs_fs_done(struct vfs_fs *fs);
+
+/* Starts the thread that closes idle cached files and drops idle per-process entries every
+ * second (signals blocked). Returns 0 or -errno; without it the caches still work, bounded by
+ * their sizes only. */
+int vfs_cache_start(struct vfs_fs *fs);
+/* Stops and joins it; no-op when not running. */
+void vfs_cache_stop(struct vfs_fs *fs);
 
 /* -l: creates fs->loadavg_store and starts its sampler thread (a round every 5 s, signals
  * blocked). Call after vfs_fs_init() and before the session loop. Returns 0 or -errno. */

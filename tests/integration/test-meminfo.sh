@@ -246,6 +246,57 @@ lxt_num "$(max_field full 50 MemAvailable)" -le 65536 "at the limit: MemAvailabl
 kill -KILL "$HOLD_NS_PID" 2>/dev/null
 kill "$LXT_BG_PID"
 
+# --- one long-lived reader: a changed limit is seen on its very next read -------------------
+# (issue 7: the daemon keeps cgroup files open and caches the reader's cgroup; neither may
+# delay a change.) The reader writes the limit itself between two reads, so nothing else runs
+# in between; then its cgroup is removed and made again under the same path with another
+# limit; then it moves to another cgroup, which is seen within the pid cache's 1 s bound.
+lxt_mkcg memory live
+LIVE=$CG
+lxt_mkcg memory live2
+LIVE2=$CG
+lxt_cgset memory live memory.limit_in_bytes $((200 * MIB))
+lxt_cgset memory live2 memory.limit_in_bytes $((40 * MIB))
+lxt_in_cgroups "memory/$(lxt_cgname live)" python3 - "$MNT/proc/meminfo" "$LIVE" "$LIVE2" \
+	>"$T/live.out" 2>"$T/live.err" <<'PY'
+import os, sys, time
+view, cg, cg2 = sys.argv[1:4]
+def total():
+    with open(view) as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1])
+def put(path, value):
+    with open(path, "w") as f:
+        f.write(str(value))
+MIB = 1 << 20
+out = [total() for _ in range(20)]          # warm: every cache filled
+put(cg + "/memory.limit_in_bytes", 100 * MIB)
+out.append(total())                         # the very next read
+put(cg + "/memory.limit_in_bytes", 150 * MIB)
+out.append(total())
+put(cg2 + "/cgroup.procs", os.getpid())     # out, remove, make again, back in
+os.rmdir(cg)
+os.mkdir(cg)
+put(cg + "/memory.limit_in_bytes", 80 * MIB)
+put(cg + "/cgroup.procs", os.getpid())
+out.append(total())
+put(cg2 + "/cgroup.procs", os.getpid())     # moved for good: seen within 1 s
+deadline = time.monotonic() + 1.5
+while time.monotonic() < deadline and total() != 40960:
+    time.sleep(0.05)
+out.append(total())
+put(os.path.dirname(cg) + "/cgroup.procs", os.getpid())
+print(" ".join(map(str, out[19:])))
+PY
+lxt_diag "live reader MemTotal: warm, after 100M, after 150M, re-created 80M, moved to 40M: $(cat "$T/live.out") $(head -c 300 "$T/live.err")"
+read -r l_warm l_100 l_150 l_recreated l_moved <"$T/live.out"
+lxt_is "${l_warm:-}" 204800 "live reader: 200M limit -> MemTotal 204800 kB"
+lxt_is "${l_100:-}" 102400 "live reader: limit set to 100M -> its very next read shows 102400 kB"
+lxt_is "${l_150:-}" 153600 "live reader: limit set to 150M -> its very next read shows 153600 kB"
+lxt_is "${l_recreated:-}" 81920 "live reader: cgroup removed and made again (80M) -> the next read shows 81920 kB"
+lxt_is "${l_moved:-}" 40960 "live reader: moved to a 40M cgroup -> 40960 kB within 1.5 s"
+
 # --- the invariant over every read of this test ----------------------------------------------
 if ((${#MI_BAD[@]} == 0)); then
 	lxt_pass "MemFree <= MemAvailable <= MemTotal in all $MI_READS meminfo reads of this test"

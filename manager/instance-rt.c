@@ -171,12 +171,12 @@ int inst_rt_template(const char *template_name, const char *name, const char *ro
 	return 0;
 }
 
-int inst_rt_create(struct mgr *m, const char *name, const char *rootfs, GHashTable *config,
-		   const char *extra_items, char **ret_err)
+int inst_rt_create(struct mgr *m, const char *name, const char *rootfs,
+		   const struct inst_limits *limits, const char *extra_items, char **ret_err)
 {
 	g_autofree char *lxcpath = inst_rt_lxcpath(m), *cfg_path = NULL;
+	g_autofree char *mem = NULL, *pids = NULL;
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	const char *v;
 	int r;
 
 	g_ptr_array_add(argv, (char *) lxlaunch_bin());
@@ -186,18 +186,19 @@ int inst_rt_create(struct mgr *m, const char *name, const char *rootfs, GHashTab
 	g_ptr_array_add(argv, lxcpath);
 	g_ptr_array_add(argv, "--rootfs");
 	g_ptr_array_add(argv, (char *) rootfs);
-	if (config && (v = g_hash_table_lookup(config, "limits.memory"))) {
+	if (limits && limits->memory) {
+		mem = g_strdup_printf("%" G_GUINT64_FORMAT, limits->memory);
 		g_ptr_array_add(argv, "--memory");
-		g_ptr_array_add(argv, (char *) v);
+		g_ptr_array_add(argv, mem);
 	}
-	if (config && (v = g_hash_table_lookup(config, "limits.cpu"))) {
-		/* a count N is N CPUs of bandwidth, a list "0-1,3" a cpuset (LXD's rule) */
-		g_ptr_array_add(argv, strpbrk(v, ",-") ? "--cpuset" : "--cpus");
-		g_ptr_array_add(argv, (char *) v);
+	if (limits && limits->cpuset) {
+		g_ptr_array_add(argv, "--cpuset");
+		g_ptr_array_add(argv, limits->cpuset);
 	}
-	if (config && (v = g_hash_table_lookup(config, "limits.processes"))) {
+	if (limits && limits->processes) {
+		pids = g_strdup_printf("%" G_GUINT64_FORMAT, limits->processes);
 		g_ptr_array_add(argv, "--pids");
-		g_ptr_array_add(argv, (char *) v);
+		g_ptr_array_add(argv, pids);
 	}
 	g_ptr_array_add(argv, (char *) name);
 	g_ptr_array_add(argv, NULL);
@@ -457,12 +458,4 @@ int inst_rt_criu_usable(char **ret_reason)
 		*ret_reason = g_strdup(reason);
 	g_mutex_unlock(&lock);
 	return r;
-}
-
-int inst_rt_checkpoint(struct mgr *m, const char *name, const char *dir, char **ret_err)
-{
-	g_autofree char *lxcpath = inst_rt_lxcpath(m);
-	const char *argv[] = { "lxc-checkpoint", "-P", lxcpath, "-n", name, "-D", dir, NULL };
-
-	return run_ok(argv, "checkpointing the container with CRIU", -2, -EIO, NULL, ret_err);
 }

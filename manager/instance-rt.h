@@ -36,11 +36,18 @@ char *inst_rt_lxcpath(struct mgr *m);
 int inst_rt_template(const char *template_name, const char *name, const char *rootfs,
 		     const char *workdir, char **ret_items, char **ret_err);
 
+/* Limits of a container, from its config (instances.c validates and converts them). */
+struct inst_limits {
+	guint64 memory;		/* bytes, 0 = none */
+	char *cpuset;		/* canonical-enough CPU list for lxlaunch --cpuset, NULL = none */
+	guint64 processes;	/* 0 = none */
+};
+
 /* Defines container @name with rootfs @rootfs (not owned by LXC: never deleted by it) and
- * the limits of @config (limits.memory, limits.cpu, limits.processes), then appends
- * @extra_items (may be NULL) to its config. -EEXIST when it is defined already. */
-int inst_rt_create(struct mgr *m, const char *name, const char *rootfs, GHashTable *config,
-		   const char *extra_items, char **ret_err);
+ * @limits, then appends @extra_items (may be NULL) to its config. -EEXIST when it is
+ * defined already. */
+int inst_rt_create(struct mgr *m, const char *name, const char *rootfs,
+		   const struct inst_limits *limits, const char *extra_items, char **ret_err);
 /* Undefines the container (stops it first); its rootfs stays. Absent is fine. */
 int inst_rt_destroy(struct mgr *m, const char *name, char **ret_err);
 
@@ -64,6 +71,3 @@ void inst_rt_usage(pid_t init_pid, unsigned *ret_processes, guint64 *ret_memory)
 /* Whether CRIU can checkpoint on this host: 0, or -EOPNOTSUPP with *ret_reason (the first
  * error of 'criu check', or "criu not found in PATH"). Probed once, then cached. */
 int inst_rt_criu_usable(char **ret_reason);
-/* Dumps the running container's state into @dir with CRIU (lxc-checkpoint), leaving it
- * running. */
-int inst_rt_checkpoint(struct mgr *m, const char *name, const char *dir, char **ret_err);

@@ -192,6 +192,8 @@ static void worker(gpointer data, gpointer user_data)
 	g_main_context_invoke(s->m->main_ctx, job_finish, j);
 }
 
+static void ws_upgraded(SoupServerMessage *msg, gpointer data);
+
 static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *path,
 		       GHashTable *query, gpointer data)
 {
@@ -199,6 +201,14 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
 	SoupMessageBody *body = soup_server_message_get_request_body(msg);
 	SoupMessageHeaders *rh = soup_server_message_get_request_headers(msg);
 	struct job *j;
+
+	/* GET /1.0/events with Upgrade: websocket [LXD]; without it, ndjson (the route) */
+	if (g_str_equal(path, "/1.0/events") &&
+	    soup_message_headers_header_contains(rh, "Upgrade", "websocket")) {
+		if (soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL))
+			g_signal_connect(msg, "wrote-informational", G_CALLBACK(ws_upgraded), s);
+		return;
+	}
 
 	if (body->length > API_BODY_MAX) {
 		struct api_resp resp = {};
@@ -253,10 +263,8 @@ static void on_ws_closed(SoupWebsocketConnection *ws, gpointer data)
 	}
 }
 
-static void on_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
-			 SoupWebsocketConnection *ws, gpointer data)
+static void on_websocket(SoupServerMessage *msg, SoupWebsocketConnection *ws, struct api_server *s)
 {
-	struct api_server *s = data;
 	const char *q = g_uri_get_query(soup_server_message_get_uri(msg));
 	g_autoptr(GHashTable) query = q ? g_uri_parse_params(q, -1, "&", G_URI_PARAMS_NONE, NULL)
 					: NULL;
@@ -273,6 +281,18 @@ static void on_websocket(SoupServer *soup, SoupServerMessage *msg, const char *p
 	l->mask = mask;
 	s->listeners = g_list_prepend(s->listeners, l);
 	g_signal_connect(ws, "closed", G_CALLBACK(on_ws_closed), s);
+}
+
+/* after the 101 reply: the connection becomes a websocket */
+static void ws_upgraded(SoupServerMessage *msg, gpointer data)
+{
+	struct api_server *s = data;
+	g_autoptr(GIOStream) stream = soup_server_message_steal_connection(msg);
+	g_autoptr(SoupWebsocketConnection) ws = NULL;
+
+	ws = soup_websocket_connection_new(stream, soup_server_message_get_uri(msg),
+					   SOUP_WEBSOCKET_CONNECTION_SERVER, NULL, NULL, NULL);
+	on_websocket(msg, ws, s);
 }
 
 struct event_msg {
@@ -394,10 +414,9 @@ int api_server_new(struct mgr *m, const char *path, struct api_server **ret_serv
 	s = g_new0(struct api_server, 1);
 	s->m = m;
 	s->path = g_strdup(path);
-	s->soup = soup_server_new("server-header", "lxmanagerd", NULL);
+	/* raw-paths: "a%2Fb" must reach the route matcher encoded, to be refused as a name */
+	s->soup = soup_server_new("server-header", "lxmanagerd", "raw-paths", TRUE, NULL);
 	s->workers = g_thread_pool_new(worker, s, 8, FALSE, NULL);
-	soup_server_add_websocket_handler(s->soup, "/1.0/events", NULL, NULL, on_websocket, s,
-					  NULL);
 	soup_server_add_handler(s->soup, NULL, on_request, s, NULL);
 	addr = g_unix_socket_address_new(path);
 	if (!soup_server_listen(s->soup, addr, 0, &err)) {

@@ -401,17 +401,27 @@ static int pool_delete(struct mgr *m, const struct api_req *req, struct api_resp
 		return r;
 	used = storage_pool_used_by(m, row);
 	if (used->len > 0) {
-		g_autofree char *list = NULL;
+		g_autoptr(GString) list = g_string_new(NULL);
 		JsonNode *md;
 
+		/* in the manager's words: "custom volume 'v1', instance 'c1'" */
+		for (guint i = 0; i < used->len; i++) {
+			const char *u = used->pdata[i], *v = startswith(u, "/1.0/instances/");
+
+			if (list->len)
+				g_string_append(list, ", ");
+			if (v)
+				g_string_append_printf(list, "instance '%s'", v);
+			else
+				g_string_append_printf(list, "custom volume '%s'", strrchr(u, '/') + 1);
+		}
 		g_ptr_array_add(used, NULL);
-		list = g_strjoinv("', '", (char **) used->pdata);
 		md = json_node_new(JSON_NODE_OBJECT);
 		json_node_take_object(md, json_object_new());
 		json_object_set_member(json_node_get_object(md), "used_by",
 				       api_json_strv((const char *const *) used->pdata));
-		return api_errorf_md(ret, 409, md, "storage pool '%s' is in use by '%s'",
-				     row->name, list);
+		return api_errorf_md(ret, 409, md, "storage pool '%s' is in use by %s",
+				     row->name, list->str);
 	}
 	r = db_pool_set_state(m->db, row->id, "deleting");
 	if (r < 0)

@@ -23,7 +23,6 @@
 static bool kernel_has_btrfs(void)
 {
 	g_autofree char *fs = NULL;
-	struct utsname_buf { char r[256]; };
 
 	if (g_file_get_contents("/proc/filesystems", &fs, NULL, NULL) && strstr(fs, "\tbtrfs\n"))
 		return true;
@@ -105,11 +104,6 @@ static int btrfs_validate(struct mgr *m, const char *name, GHashTable *config, c
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static char *loop_file(const struct pool *p)
-{
-	return mgr_path(p->m, "disks", p->name, NULL);
 }
 
 static char *loop_file_img(const struct pool *p)
@@ -313,9 +307,8 @@ static int btrfs_mount(struct pool *p, char **ret_err)
 static int btrfs_delete(struct pool *p, char **ret_err)
 {
 	const char *source = g_hash_table_lookup(p->config, "source");
-	g_autofree char *file = loop_file_img(p), *old = loop_file(p);
+	g_autofree char *file = loop_file_img(p);
 
-	(void) old;
 	if (path_is_mountpoint(p->path) > 0) {
 		const char *argv[] = { "umount", p->path, NULL };
 

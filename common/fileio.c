@@ -75,6 +75,12 @@ int open_beneath(int dirfd, const char *path, int flags)
 	};
 	int fd;
 
+	/* Never block: a FIFO (or a device) where a cgroup or container file was expected would
+	 * hang open(2) or read(2) for good, and with it the FUSE request, whose reader then
+	 * cannot even be killed (test-faults.sh). Regular, kernfs and proc files ignore it.
+	 * openat2() refuses O_NONBLOCK with O_PATH. */
+	if (!(flags & O_PATH))
+		how.flags |= O_NONBLOCK;
 	/* the caller's path is relative; an empty path means the directory itself */
 	fd = (int) syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
 	if (fd < 0)

@@ -18,5 +18,7 @@ int read_full_at(int dirfd, const char *path, size_t max, char **ret_text, size_
  * Returns -EXDEV when @path would escape @dirfd. */
 int read_full_beneath(int dirfd, const char *path, size_t max, char **ret_text, size_t *ret_len);
 
-/* openat2() with the same confinement; returns an fd or -errno. */
+/* openat2() with the same confinement; returns an fd or -errno. Every open but O_PATH is
+ * O_NONBLOCK, so a FIFO or device planted in the tree cannot block the caller (a write-only
+ * open of a FIFO without a reader is -ENXIO, a read of one without data -EAGAIN or empty). */
 int open_beneath(int dirfd, const char *path, int flags);

@@ -2,8 +2,11 @@
 /* Unit tests of common/: strbuf, strict number parsing, whole-file reads. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check-main.h"
@@ -118,6 +121,43 @@ START_TEST(read_full_limits)
 }
 END_TEST
 
+/* A FIFO (or another non-regular file) put where a cgroup file was expected: the confined open
+ * and read return at once instead of blocking the caller for good (test-faults.sh
+ * malformed-memory-fifo hung a FUSE worker and its unkillable reader before). */
+START_TEST(beneath_fifo_never_blocks)
+{
+	char dir[] = "/tmp/lxkit-unit-fifo-XXXXXX";
+	_cleanup_free_ char *t = NULL;
+	_cleanup_close_ int dfd = -EBADF, fd = -EBADF, rfd = -EBADF;
+	char path[64];
+	int r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void) snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	alarm(10);	/* a regression blocks: SIGALRM ends the test as a failure */
+	/* no writer: an empty file */
+	r = read_full_beneath(dfd, "memory.stat", 100, &t, NULL);
+	ck_assert_int_eq(r, 0);
+	ck_assert_str_eq(t, "");
+	/* a writer that never writes (opened behind a reader of our own): EAGAIN, not a wait */
+	rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(rfd, 0);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read_full_beneath(dfd, "memory.stat", 100, &t, NULL), -EAGAIN);
+	close(TAKE_FD(fd));
+	close(TAKE_FD(rfd));
+	/* a write-only open with no reader: ENXIO, not a wait */
+	ck_assert_int_eq(open_beneath(dfd, "memory.stat", O_WRONLY), -ENXIO);
+	alarm(0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -128,6 +168,7 @@ int main(void)
 	tcase_add_test(tc, i64_parse);
 	tcase_add_test(tc, helpers);
 	tcase_add_test(tc, read_full_limits);
+	tcase_add_test(tc, beneath_fifo_never_blocks);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -7,50 +7,6 @@
 #include "instance-db.h"
 #include "log.h"
 
-/* The table, created at the first use when the schema has none (IF NOT EXISTS: the
- * statement is idempotent, so a database made by an older manager gets it too). */
-static const char instance_schema[] =
-	"CREATE TABLE IF NOT EXISTS instances ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  type TEXT NOT NULL DEFAULT 'container',"
-	"  description TEXT NOT NULL DEFAULT '',"
-	"  config TEXT NOT NULL DEFAULT '{}',"
-	"  devices TEXT NOT NULL DEFAULT '{}',"
-	"  ephemeral INTEGER NOT NULL DEFAULT 0,"
-	"  pool TEXT NOT NULL,"
-	"  state TEXT NOT NULL DEFAULT 'pending',"
-	"  created_at TEXT NOT NULL,"
-	"  last_used_at TEXT NOT NULL DEFAULT '0001-01-01T00:00:00Z',"
-	"  status_reason TEXT NOT NULL DEFAULT '')";
-
-static int schema_fn(sqlite3 *s, void *data)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(s, instance_schema, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("Failed to create the instances table: %s", msg ? msg : "?");
-		sqlite3_free(msg);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int ensure_schema(struct db *db)
-{
-	static GMutex lock;
-	static bool done;
-	int r = 0;
-
-	g_mutex_lock(&lock);
-	if (!done) {
-		r = db_tx(db, schema_fn, NULL);
-		done = r >= 0;
-	}
-	g_mutex_unlock(&lock);
-	return r;
-}
-
 void instance_row_free(struct instance_row *r)
 {
 	if (!r)
@@ -119,9 +75,6 @@ int inst_db_list(struct db *db, GPtrArray **ret)
 	struct sel q = { NULL, NULL };
 	int r;
 
-	r = ensure_schema(db);
-	if (r < 0)
-		return r;
 	q.out = g_ptr_array_new_with_free_func((GDestroyNotify) instance_row_free);
 	r = db_read(db, select_fn, &q);
 	if (r < 0) {
@@ -137,9 +90,6 @@ int inst_db_get(struct db *db, const char *name, struct instance_row **ret)
 	struct sel q = { name, NULL };
 	int r;
 
-	r = ensure_schema(db);
-	if (r < 0)
-		return r;
 	q.out = g_ptr_array_new_with_free_func((GDestroyNotify) instance_row_free);
 	r = db_read(db, select_fn, &q);
 	if (r >= 0 && q.out->len == 0)
@@ -195,11 +145,7 @@ static int insert_fn(sqlite3 *s, void *data)
 int inst_db_insert(struct db *db, struct instance_row *row, int64_t pool_id)
 {
 	struct ins q = { row, pool_id };
-	int r;
 
-	r = ensure_schema(db);
-	if (r < 0)
-		return r;
 	return db_tx(db, insert_fn, &q);
 }
 
@@ -207,7 +153,6 @@ int inst_db_insert(struct db *db, struct instance_row *row, int64_t pool_id)
 struct chg {
 	const char *sql;		/* on instances, ?1 = name, ?2.. = args */
 	const char *vol_sql;		/* on storage_volumes/snapshots; ?1 = name; may be NULL */
-	const char *vol_sql2;		/* a second one; may be NULL */
 	const char *args[4];
 	int int_arg;			/* bound after args when >= 0 */
 };
@@ -250,20 +195,11 @@ static int change_fn(sqlite3 *s, void *data)
 		if (r < 0)
 			return r;
 	}
-	if (q->vol_sql2) {
-		r = run_stmt(s, q->vol_sql2, q, false, NULL);
-		if (r < 0)
-			return r;
-	}
 	return 0;
 }
 
 static int change(struct db *db, struct chg *q)
 {
-	int r = ensure_schema(db);
-
-	if (r < 0)
-		return r;
 	return db_tx(db, change_fn, q);
 }
 
@@ -329,9 +265,5 @@ static int delete_fn(sqlite3 *s, void *data)
 
 int inst_db_delete(struct db *db, const char *name)
 {
-	int r = ensure_schema(db);
-
-	if (r < 0)
-		return r;
 	return db_tx(db, delete_fn, (void *) name);
 }

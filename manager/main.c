@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "api/server.h"
 #include "db/db.h"
+#include "instances.h"
 #include "log.h"
 #include "mgr.h"
 #include "ops/ops.h"
@@ -176,6 +177,7 @@ int main(int argc, char *argv[])
 	op_registry_init(&m);
 	/* before listening: no request sees a half-made object from the previous run */
 	storage_reconcile(&m);
+	instances_reconcile(&m);
 
 	r = api_server_new(&m, m.socket_path, &m.server, &sock_err);
 	if (r < 0) {

@@ -6,3 +6,4 @@
 ROUTE_TABLE(server)
 ROUTE_TABLE(storage)
 ROUTE_TABLE(storage_volumes)
+ROUTE_TABLE(instances)

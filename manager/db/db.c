@@ -46,6 +46,21 @@ static const char *const db_migrations[] = {
 	"  state TEXT NOT NULL DEFAULT 'created',"
 	"  created_at TEXT NOT NULL,"
 	"  UNIQUE (volume_id, name));",
+	/* 2: instances (manager/instance-db.c); the root volume is a storage_volumes row of
+	 * type 'container' with the instance's name, its snapshots that volume's snapshots */
+	"CREATE TABLE instances ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  type TEXT NOT NULL DEFAULT 'container',"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  config TEXT NOT NULL DEFAULT '{}',"
+	"  devices TEXT NOT NULL DEFAULT '{}',"
+	"  ephemeral INTEGER NOT NULL DEFAULT 0,"
+	"  pool TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending',"
+	"  created_at TEXT NOT NULL,"
+	"  last_used_at TEXT NOT NULL DEFAULT '0001-01-01T00:00:00Z',"
+	"  status_reason TEXT NOT NULL DEFAULT '');",
 };
 
 #define DB_SCHEMA_VERSION ((int) (sizeof(db_migrations) / sizeof(db_migrations[0])))

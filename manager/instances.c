@@ -1,0 +1,1646 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* /1.0/instances... (spec manager-api.md §4): containers whose root volume is on a pool,
+ * their state, exec, logs and snapshots. Every change is validated before its first side
+ * effect; the work runs as an operation that records the rows as 'pending' (or 'deleting')
+ * first, does each step between mgr_step() and mgr_step_done() with its undo on a revert
+ * stack, and marks the rows 'created' (or deletes them) at the end; instances_reconcile()
+ * undoes what a crash interrupted. The container runtime is instance-rt.c. */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "db/storage-db.h"
+#include "handlers/storage-common.h"
+#include "instance-db.h"
+#include "instance-rt.h"
+#include "instances.h"
+#include "log.h"
+#include "mgr.h"
+#include "ops/ops.h"
+#include "parse-util.h"
+#include "storage/storage.h"
+#include "storage/volumes.h"
+#include "util/names.h"
+#include "util/revert.h"
+#include "util/size.h"
+
+#define ZERO_TIME "0001-01-01T00:00:00Z"
+#define STOP_TIMEOUT_DEFAULT 30
+
+/* ---- validation ---------------------------------------------------------------------- */
+
+static const char *const instance_fields[] = {
+	"name", "type", "source", "config", "devices", "ephemeral", "profiles", "description",
+	/* read-only fields GET shows, ignored on PUT/PATCH (GET-edit-PUT works) */
+	"status", "status_code", "status_reason", "expanded_config", "expanded_devices", "stateful",
+	"created_at", "last_used_at", "architecture", "location", "restore", "state", "snapshots",
+	NULL,
+};
+
+static bool is_bool(const char *v)
+{
+	return streq(v, "true") || streq(v, "false");
+}
+
+static bool is_int(const char *v, bool allow_negative)
+{
+	int64_t n;
+
+	if (allow_negative)
+		return safe_atoi64(v, &n) >= 0 && v[0] != ' ' && v[0] != '+';
+	return v[0] >= '0' && v[0] <= '9' && safe_atoi64(v, &n) >= 0 && n >= 0;
+}
+
+/* "2" -> "0-1"; "0-1,3" stays; NULL for anything else */
+static char *cpuset_of(const char *v, guint ncpus)
+{
+	uint64_t n;
+
+	if (v[0] >= '0' && v[0] <= '9' && safe_atou64(v, &n) >= 0 && !strpbrk(v, " \n")) {
+		if (n == 0 || n > ncpus)
+			return NULL;
+		return n == 1 ? g_strdup("0") : g_strdup_printf("0-%u", (unsigned) n - 1);
+	}
+	for (const char *p = v; *p; p++)
+		if (!strchr("0123456789,-", *p))
+			return NULL;
+	if (!*v || strstr(v, ",,") || strstr(v, "--") || *v == ',' || *v == '-')
+		return NULL;
+	return g_strdup(v);
+}
+
+/* Checks the config keys of §4.4 and fills @limits (may be NULL). 400 naming the key. */
+static int config_validate(GHashTable *config, struct inst_limits *limits, struct api_resp *ret)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, config);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		const char *key = k, *val = v;
+
+		if (startswith(key, "user."))
+			continue;
+		if (startswith(key, "volatile."))
+			return api_errorf(ret, 400, "config key '%s' is written by the manager only", key);
+		if (streq(key, "limits.memory")) {
+			uint64_t b, pct;
+			size_t n = strlen(val);
+
+			if (n > 1 && val[n - 1] == '%') {
+				g_autofree char *num = g_strndup(val, n - 1);
+
+				if (safe_atou64(num, &pct) < 0 || pct == 0 || pct > 100 || num[0] == ' ')
+					return api_errorf(ret, 400, "invalid value '%s' for config key "
+							  "'limits.memory': expected a size or 1%% to 100%%", val);
+				b = (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE) / 100 * pct;
+			} else if (size_parse(val, &b) < 0) {
+				return api_errorf(ret, 400, "invalid value '%s' for config key 'limits.memory': "
+						  "expected bytes or an integer with kB MB GB TB PB KiB MiB GiB "
+						  "TiB PiB, or N%%", val);
+			}
+			if (limits)
+				limits->memory = b;
+		} else if (streq(key, "limits.cpu")) {
+			g_autofree char *set = cpuset_of(val, g_get_num_processors());
+
+			if (!set)
+				return api_errorf(ret, 400, "invalid value '%s' for config key 'limits.cpu': "
+						  "expected a CPU count (1 to %u) or a CPU list like '0-1,3'",
+						  val, g_get_num_processors());
+			if (limits)
+				limits->cpuset = g_steal_pointer(&set);
+		} else if (streq(key, "limits.processes")) {
+			uint64_t n;
+
+			if (!is_int(val, false) || safe_atou64(val, &n) < 0 || n == 0)
+				return api_errorf(ret, 400, "invalid value '%s' for config key "
+						  "'limits.processes': expected a positive integer", val);
+			if (limits)
+				limits->processes = n;
+		} else if (streq(key, "boot.autostart") || streq(key, "security.privileged") ||
+			   streq(key, "security.nesting")) {
+			if (!is_bool(val))
+				return api_errorf(ret, 400, "invalid value '%s' for config key '%s': expected "
+						  "'true' or 'false'", val, key);
+		} else if (streq(key, "boot.autostart.priority")) {
+			if (!is_int(val, true))
+				return api_errorf(ret, 400, "invalid value '%s' for config key '%s': expected "
+						  "an integer", val, key);
+		} else if (streq(key, "boot.autostart.delay")) {
+			if (!is_int(val, false))
+				return api_errorf(ret, 400, "invalid value '%s' for config key '%s': expected "
+						  "an integer >= 0", val, key);
+		} else if (startswith(key, "vm.")) {
+			return api_errorf(ret, 400, "config key '%s' applies to virtual machines only", key);
+		} else {
+			return api_errorf(ret, 400, "unknown config key '%s'", key);
+		}
+	}
+	return 0;
+}
+
+/* Checks the devices map: every device an object of strings with a known type, a root disk
+ * (path "/", a pool) required. *ret_pool gets the root pool, *ret_json the canonical text. */
+static int devices_validate(JsonObject *o, const char **ret_pool, char **ret_json,
+			    struct api_resp *ret)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+	g_autoptr(GList) names = NULL;
+	const char *pool = NULL;
+
+	if (!o)
+		return api_errorf(ret, 400, "a root disk device is required: \"devices\": {\"root\": "
+				  "{\"type\": \"disk\", \"path\": \"/\", \"pool\": \"POOL\"}}");
+	names = json_object_get_members(o);
+	for (GList *l = names; l; l = l->next) {
+		const char *dname = l->data, *type = NULL, *path = NULL;
+		JsonNode *dn = json_object_get_member(o, dname);
+		JsonObject *d;
+		g_autoptr(GList) keys = NULL;
+
+		if (!name_object_valid(dname))
+			return api_errorf(ret, 400, "invalid device name '%s'", dname);
+		if (!JSON_NODE_HOLDS_OBJECT(dn))
+			return api_errorf(ret, 400, "device '%s' must be an object", dname);
+		d = json_node_get_object(dn);
+		keys = json_object_get_members(d);
+		for (GList *k = keys; k; k = k->next) {
+			JsonNode *v = json_object_get_member(d, k->data);
+
+			if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING)
+				return api_errorf(ret, 400, "device '%s': key '%s' must be a string", dname,
+						  (const char *) k->data);
+		}
+		if (json_object_has_member(d, "type"))
+			type = json_object_get_string_member(d, "type");
+		if (!type)
+			return api_errorf(ret, 400, "device '%s' has no type", dname);
+		if (!streq(type, "disk")) {
+			if (streq(type, "nic") || streq(type, "usb") || streq(type, "unix-char") ||
+			    streq(type, "unix-block"))
+				return api_errorf(ret, 400, "device '%s': type '%s' cannot be given at "
+						  "instance creation here: add it with the devices API", dname, type);
+			return api_errorf(ret, 400, "device '%s': unknown device type '%s'", dname, type);
+		}
+		if (json_object_has_member(d, "path"))
+			path = json_object_get_string_member(d, "path");
+		if (!path)
+			return api_errorf(ret, 400, "device '%s': key 'path' is required", dname);
+		if (!streq(path, "/"))
+			return api_errorf(ret, 400, "device '%s': only the root disk (path '/') can be "
+					  "given at instance creation here", dname);
+		for (GList *k = keys; k; k = k->next)
+			if (!streq(k->data, "type") && !streq(k->data, "path") && !streq(k->data, "pool"))
+				return api_errorf(ret, 400, "device '%s': key '%s' does not apply to a "
+						  "container's root disk", dname, (const char *) k->data);
+		if (pool)
+			return api_errorf(ret, 400, "device '%s': a second root disk", dname);
+		if (!json_object_has_member(d, "pool"))
+			return api_errorf(ret, 400, "device '%s': the root disk needs a 'pool'", dname);
+		pool = json_object_get_string_member(d, "pool");
+		if (!name_object_valid(pool))
+			return api_errorf(ret, 400, "device '%s': invalid pool name '%s'", dname, pool);
+	}
+	if (!pool)
+		return api_errorf(ret, 400, "a root disk device is required: \"devices\": {\"root\": "
+				  "{\"type\": \"disk\", \"path\": \"/\", \"pool\": \"POOL\"}}");
+	json_node_set_object(node, o);
+	json_generator_set_root(gen, node);
+	*ret_pool = pool;
+	*ret_json = json_generator_to_data(gen, NULL);
+	return 0;
+}
+
+static void limits_done(struct inst_limits *l)
+{
+	g_clear_pointer(&l->cpuset, g_free);
+}
+
+/* ---- objects ------------------------------------------------------------------------- */
+
+static JsonNode *devices_node(const char *text)
+{
+	g_autoptr(JsonParser) p = json_parser_new();
+
+	if (text && json_parser_load_from_data(p, text, -1, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
+		return json_node_copy(json_parser_get_root(p));
+	return json_node_init_object(json_node_alloc(), json_object_new());
+}
+
+static char *instance_url(const char *name)
+{
+	return g_strdup_printf("/1.0/instances/%s", name);
+}
+
+/* The runtime status of a created instance; on failure Error with the reason */
+static enum inst_status status_of(struct mgr *m, const struct instance_row *row, pid_t *ret_pid,
+				  char **ret_reason)
+{
+	g_autofree char *err = NULL;
+	enum inst_status st;
+	pid_t pid = 0;
+
+	if (inst_rt_state(m, row->name, &st, &pid, &err) < 0) {
+		if (ret_reason)
+			*ret_reason = g_steal_pointer(&err);
+		return INST_STATUS_INVALID;
+	}
+	if (ret_pid)
+		*ret_pid = pid;
+	if (ret_reason)
+		*ret_reason = g_strdup(st == INST_STOPPED ? row->status_reason : "");
+	return st;
+}
+
+static void add_str(JsonBuilder *b, const char *k, const char *v)
+{
+	json_builder_set_member_name(b, k);
+	json_builder_add_string_value(b, v ? v : "");
+}
+
+static JsonNode *state_json(struct mgr *m, const struct instance_row *row)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autofree char *reason = NULL;
+	pid_t pid = 0;
+	enum inst_status st = status_of(m, row, &pid, &reason);
+	const char *autostart = g_hash_table_lookup(row->config, "boot.autostart");
+	const char *prio = g_hash_table_lookup(row->config, "boot.autostart.priority");
+	const char *delay = g_hash_table_lookup(row->config, "boot.autostart.delay");
+	unsigned procs = 0;
+	guint64 mem = 0;
+
+	inst_rt_usage(pid, &procs, &mem);
+	json_builder_begin_object(b);
+	add_str(b, "status", inst_status_to_string(st));
+	json_builder_set_member_name(b, "status_code");
+	json_builder_add_int_value(b, inst_status_code(st));
+	add_str(b, "status_reason", reason);
+	json_builder_set_member_name(b, "pid");
+	json_builder_add_int_value(b, pid);
+	json_builder_set_member_name(b, "processes");
+	json_builder_add_int_value(b, pid > 0 ? (gint64) procs : 0);
+	json_builder_set_member_name(b, "memory");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "usage");
+	json_builder_add_int_value(b, (gint64) mem);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "autostart");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "enabled");
+	json_builder_add_boolean_value(b, autostart && streq(autostart, "true"));
+	json_builder_set_member_name(b, "priority");
+	json_builder_add_int_value(b, prio ? g_ascii_strtoll(prio, NULL, 10) : 0);
+	json_builder_set_member_name(b, "delay");
+	json_builder_add_int_value(b, delay ? g_ascii_strtoll(delay, NULL, 10) : 0);
+	json_builder_set_member_name(b, "waiting_for");
+	json_builder_begin_array(b);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}
+
+static JsonNode *instance_json(struct mgr *m, const struct instance_row *row, bool with_state)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autofree char *reason = NULL;
+	enum inst_status st = status_of(m, row, NULL, &reason);
+
+	json_builder_begin_object(b);
+	add_str(b, "name", row->name);
+	add_str(b, "type", row->type);
+	add_str(b, "status", inst_status_to_string(st));
+	json_builder_set_member_name(b, "status_code");
+	json_builder_add_int_value(b, inst_status_code(st));
+	add_str(b, "status_reason", reason);
+	json_builder_set_member_name(b, "config");
+	json_builder_add_value(b, api_json_string_map(row->config));
+	json_builder_set_member_name(b, "devices");
+	json_builder_add_value(b, devices_node(row->devices));
+	json_builder_set_member_name(b, "expanded_config");
+	json_builder_add_value(b, api_json_string_map(row->config));
+	json_builder_set_member_name(b, "expanded_devices");
+	json_builder_add_value(b, devices_node(row->devices));
+	json_builder_set_member_name(b, "ephemeral");
+	json_builder_add_boolean_value(b, row->ephemeral);
+	json_builder_set_member_name(b, "stateful");
+	json_builder_add_boolean_value(b, false);
+	add_str(b, "description", row->description);
+	add_str(b, "created_at", row->created_at);
+	add_str(b, "last_used_at", row->last_used_at);
+	json_builder_set_member_name(b, "profiles");
+	json_builder_begin_array(b);
+	json_builder_end_array(b);
+	add_str(b, "architecture", "x86_64");
+	add_str(b, "location", "none");
+	if (with_state) {
+		json_builder_set_member_name(b, "state");
+		json_builder_add_value(b, state_json(m, row));
+	}
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}
+
+static char *instance_etag(const struct instance_row *row)
+{
+	g_autofree char *cfg = config_to_json(row->config);
+	g_autofree char *s = g_strdup_printf("%s\n%s\n%s\n%d", row->description, cfg, row->devices,
+					     row->ephemeral);
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s, -1);
+
+	return g_strdup_printf("\"%s\"", sum);
+}
+
+/* ---- lookups ------------------------------------------------------------------------- */
+
+/* The created instance named by the {name} parameter: 400 invalid name, 404 */
+static int instance_lookup(struct mgr *m, const struct api_req *req, struct instance_row **ret_row,
+			   struct api_resp *ret)
+{
+	const char *name = api_req_param(req, "name");
+	g_autoptr(instance_row_t) row = NULL;
+
+	if (!name || !name_instance_valid(name))
+		return api_errorf(ret, 400, "invalid instance name '%s': 1-63 characters of A-Z a-z 0-9 "
+				  "-, starting with a letter, not ending with '-'", name ? name : "");
+	if (inst_db_get(m->db, name, &row) < 0 || !streq(row->state, "created"))
+		return api_errorf(ret, 404, "instance '%s' not found", name);
+	*ret_row = g_steal_pointer(&row);
+	return 0;
+}
+
+/* The instance's pool (503 when Unavailable with @need_available) and root volume row */
+static int instance_storage(struct mgr *m, const struct instance_row *row, bool need_available,
+			    struct pool_row **ret_prow, struct pool **ret_pool,
+			    struct volume_row **ret_vol, struct api_resp *ret)
+{
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(volume_row_t) v = NULL;
+	int r;
+
+	r = storage_pool_lookup(m, row->pool, need_available, &prow, ret_pool, ret);
+	if (r < 0)
+		return r;
+	if (db_volume_get(m->db, prow->id, "container", row->name, &v) < 0)
+		return api_errorf(ret, 500, "instance '%s' has no root volume record in pool '%s'",
+				  row->name, row->pool);
+	if (ret_vol)
+		*ret_vol = g_steal_pointer(&v);
+	if (ret_prow)
+		*ret_prow = g_steal_pointer(&prow);
+	return 0;
+}
+
+/* ---- jobs ---------------------------------------------------------------------------- */
+
+struct inst_job {
+	struct mgr *m;
+	char *name, *pool_name, *template_name, *description, *devices, *snap, *action;
+	char *exec_id;
+	char **argv;
+	bool ephemeral, force, record;
+	int timeout;
+	int64_t pool_id, volume_id, snap_id;
+	struct pool *p;
+	GHashTable *config;
+	struct inst_limits limits;
+};
+
+static void inst_job_free(gpointer data)
+{
+	struct inst_job *j = data;
+
+	g_free(j->name);
+	g_free(j->pool_name);
+	g_free(j->template_name);
+	g_free(j->description);
+	g_free(j->devices);
+	g_free(j->snap);
+	g_free(j->action);
+	g_free(j->exec_id);
+	g_strfreev(j->argv);
+	pool_free(j->p);
+	if (j->config)
+		g_hash_table_unref(j->config);
+	limits_done(&j->limits);
+	g_free(j);
+}
+
+static void undo_rows(void *data)
+{
+	struct inst_job *j = data;
+
+	if (inst_db_delete(j->m->db, j->name) < 0)
+		log_error("Failed to remove the rows of instance '%s' while undoing", j->name);
+}
+
+static void undo_volume(void *data)
+{
+	struct inst_job *j = data;
+	g_autofree char *err = NULL;
+
+	if (volume_storage_delete(j->p, "container", j->name, &err) < 0)
+		log_error("Failed to remove the root volume of '%s' while undoing: %s", j->name, err);
+}
+
+static void undo_container(void *data)
+{
+	struct inst_job *j = data;
+	g_autofree char *err = NULL;
+
+	if (inst_rt_destroy(j->m, j->name, &err) < 0)
+		log_error("Failed to remove the LXC container '%s' while undoing: %s", j->name, err);
+}
+
+static void undo_unfreeze(void *data)
+{
+	struct inst_job *j = data;
+	g_autofree char *err = NULL;
+
+	if (inst_rt_unfreeze(j->m, j->name, &err) < 0)
+		log_error("Failed to thaw '%s': %s", j->name, err);
+}
+
+/* ---- create -------------------------------------------------------------------------- */
+
+static int create_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	_cleanup_revert_ struct revert_stack rs = {};
+	g_autofree char *now = mgr_now_rfc3339(), *vol = NULL, *rootfs = NULL, *work = NULL;
+	g_autofree char *items = NULL, *url = instance_url(j->name);
+	struct instance_row row = { .name = j->name, .type = "container", .description = j->description,
+				    .config = j->config, .devices = j->devices, .ephemeral = j->ephemeral,
+				    .pool = j->pool_name, .created_at = now };
+	int r;
+
+	r = inst_db_insert(m->db, &row, j->pool_id);
+	if (r == -EEXIST) {
+		*ret_err = g_strdup_printf("instance '%s' already exists", j->name);
+		return r;
+	}
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot record instance '%s'", j->name);
+		return r;
+	}
+	revert_push(&rs, undo_rows, j);
+
+	r = mgr_step(m, "instance-create/volume", ret_err);
+	if (r < 0)
+		return r;
+	r = volume_storage_create(j->p, "container", j->name, false, 0, ret_err);
+	if (r < 0)
+		return r;
+	revert_push(&rs, undo_volume, j);
+	mgr_step_done(m, "instance-create/volume");
+
+	r = mgr_step(m, "instance-create/rootfs", ret_err);
+	if (r < 0)
+		return r;
+	vol = volume_path(j->p, "container", j->name);
+	rootfs = g_build_filename(vol, "rootfs", NULL);
+	work = g_build_filename(m->runtime_dir, "instance-create", j->name, NULL);
+	(void) rm_rf(work);
+	if (g_mkdir_with_parents(work, 0700) < 0) {
+		*ret_err = g_strdup_printf("cannot create '%s': %s", work, g_strerror(errno));
+		return -EIO;
+	}
+	r = inst_rt_template(j->template_name, j->name, rootfs, work, &items, ret_err);
+	(void) rm_rf(work);
+	if (r < 0)
+		return r;
+	mgr_step_done(m, "instance-create/rootfs");
+
+	r = mgr_step(m, "instance-create/config", ret_err);
+	if (r < 0)
+		return r;
+	r = inst_rt_create(m, j->name, rootfs, &j->limits, items, ret_err);
+	if (r < 0)
+		return r;
+	revert_push(&rs, undo_container, j);
+	mgr_step_done(m, "instance-create/config");
+
+	r = inst_db_set_state(m->db, j->name, "created");
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot record instance '%s' as created", j->name);
+		return r;
+	}
+	revert_disarm(&rs);
+	log_info("Created instance '%s' on pool '%s'", j->name, j->pool_name);
+	events_lifecycle(m, "instance-created", url, NULL);
+	return 0;
+}
+
+static int instances_create(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	static const char *const source_fields[] = { "type", "template", "source", "instance_only", NULL };
+	g_autoptr(GHashTable) config = NULL;
+	g_autoptr(instance_row_t) existing = NULL;
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(volume_row_t) vexisting = NULL;
+	g_autoptr(struct_pool) p = NULL;
+	g_autofree char *devices = NULL, *lxcdir = NULL, *lxcpath = NULL, *url = NULL;
+	const char *name = NULL, *type = "container", *description = "", *stype = NULL;
+	const char *template_name = NULL, *pool = NULL;
+	struct inst_limits limits = {};
+	JsonObject *o, *src = NULL, *devs = NULL;
+	bool ephemeral = false;
+	struct inst_job *j;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = api_body_object(req, instance_fields, false, &o, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "name", &name, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "type", &type, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "description", &description, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "ephemeral", &ephemeral, ret);
+	if (r >= 0)
+		r = api_obj_object(o, "source", source_fields, &src, ret);
+	if (r >= 0)
+		r = api_obj_object(o, "devices", NULL, &devs, ret);
+	if (r >= 0)
+		r = api_obj_config(o, "config", &config, ret);
+	if (r < 0)
+		return r;
+	if (!name)
+		return api_errorf(ret, 400, "field 'name' is required");
+	if (!name_instance_valid(name))
+		return api_errorf(ret, 400, "invalid instance name '%s': 1-63 characters of A-Z a-z 0-9 "
+				  "-, starting with a letter, not ending with '-'", name);
+	if (streq(type, "virtual-machine"))
+		return api_errorf(ret, 400, "instance type 'virtual-machine' is not available in this "
+				  "manager yet");
+	if (!streq(type, "container"))
+		return api_errorf(ret, 400, "invalid instance type '%s': expected 'container' or "
+				  "'virtual-machine'", type);
+	if (json_object_has_member(o, "profiles")) {
+		JsonNode *pn = json_object_get_member(o, "profiles");
+
+		if (!JSON_NODE_HOLDS_NULL(pn) && (!JSON_NODE_HOLDS_ARRAY(pn) ||
+						  json_array_get_length(json_node_get_array(pn)) > 0))
+			return api_errorf(ret, 400, "field 'profiles' must be empty: there are no profiles");
+	}
+	if (!src)
+		return api_errorf(ret, 400, "field 'source' is required: {\"type\": \"template\", "
+				  "\"template\": \"busybox\"}");
+	if ((r = api_obj_string(src, "type", &stype, ret)) < 0 ||
+	    (r = api_obj_string(src, "template", &template_name, ret)) < 0)
+		return r;
+	if (!stype || !streq(stype, "template")) {
+		if (stype && (streq(stype, "copy") || streq(stype, "none")))
+			return api_errorf(ret, 400, "source type '%s' is not available in this manager yet; "
+					  "use 'template'", stype);
+		return api_errorf(ret, 400, "invalid source type '%s': expected 'template', 'copy' or "
+				  "'none'", stype ? stype : "");
+	}
+	if (!template_name || !streq(template_name, "busybox"))
+		return api_errorf(ret, 400, "invalid template '%s': only 'busybox' is supported",
+				  template_name ? template_name : "");
+	r = config_validate(config, &limits, ret);
+	if (r >= 0)
+		r = devices_validate(devs, &pool, &devices, ret);
+	if (r < 0) {
+		limits_done(&limits);
+		return r;
+	}
+	if (inst_db_get(m->db, name, &existing) >= 0) {
+		limits_done(&limits);
+		return api_errorf(ret, 409, "instance '%s' already exists", name);
+	}
+	lxcpath = inst_rt_lxcpath(m);
+	lxcdir = g_build_filename(lxcpath, name, NULL);
+	if (access(lxcdir, F_OK) == 0) {
+		limits_done(&limits);
+		return api_errorf(ret, 409, "instance name '%s' is taken by an LXC container in '%s' "
+				  "that has no record", name, lxcpath);
+	}
+	r = storage_pool_lookup(m, pool, true, &prow, &p, ret);
+	if (r < 0) {
+		limits_done(&limits);
+		return r;
+	}
+	if (db_volume_get(m->db, prow->id, "container", name, &vexisting) >= 0) {
+		limits_done(&limits);
+		return api_errorf(ret, 409, "storage pool '%s' already has a container volume '%s'",
+				  pool, name);
+	}
+
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(name);
+	j->pool_name = g_strdup(pool);
+	j->pool_id = prow->id;
+	j->p = g_steal_pointer(&p);
+	j->template_name = g_strdup(template_name);
+	j->description = g_strdup(description);
+	j->devices = g_steal_pointer(&devices);
+	j->ephemeral = ephemeral;
+	j->config = g_steal_pointer(&config);
+	j->limits = limits;
+	url = instance_url(name);
+	return op_start(m, "Creating instance", "instances", url, create_work, j, inst_job_free, ret);
+}
+
+/* ---- list, get, update ----------------------------------------------------------------- */
+
+static int instances_list(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	static const char *const allowed[] = { "recursion", NULL };
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(GPtrArray) rows = NULL;
+	int r, level = 0;
+
+	r = api_query_check(req, allowed, ret);
+	if (r >= 0)
+		r = api_query_recursion(req, 2, &level, ret);
+	if (r < 0)
+		return r;
+	if (inst_db_list(m->db, &rows) < 0)
+		return api_errorf(ret, 500, "cannot read the instances");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < rows->len; i++) {
+		struct instance_row *row = rows->pdata[i];
+
+		if (!streq(row->state, "created"))
+			continue;
+		if (level == 0) {
+			g_autofree char *u = instance_url(row->name);
+
+			json_builder_add_string_value(b, u);
+		} else {
+			json_builder_add_value(b, instance_json(m, row, level == 2));
+		}
+	}
+	json_builder_end_array(b);
+	return api_sync(ret, json_builder_get_root(b));
+}
+
+static int instance_get(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r < 0)
+		return r;
+	api_sync(ret, instance_json(m, row, false));
+	ret->etag = instance_etag(row);
+	return 0;
+}
+
+static int update_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	g_autofree char *url = instance_url(j->name);
+	int r;
+
+	r = inst_db_update(m->db, j->name, j->description, j->config, j->devices, j->ephemeral);
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot record the new configuration of '%s'", j->name);
+		return r;
+	}
+	events_lifecycle(m, "instance-updated", url, NULL);
+	return 0;
+}
+
+/* ---- restore ------------------------------------------------------------------------- */
+
+static int restore_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	g_autofree char *url = instance_url(j->name), *e2 = NULL;
+	enum inst_status st;
+	bool was_running;
+	int r;
+
+	r = inst_rt_state(m, j->name, &st, NULL, ret_err);
+	if (r < 0)
+		return r;
+	was_running = st != INST_STOPPED;
+	if (was_running) {
+		r = inst_rt_stop(m, j->name, STOP_TIMEOUT_DEFAULT, ret_err);
+		if (r < 0)
+			return r;
+	}
+	r = mgr_step(m, "instance-restore/storage", ret_err);
+	if (r >= 0)
+		r = snapshot_storage_restore(j->p, "container", j->name, j->snap, 0, ret_err);
+	if (r < 0) {
+		/* nothing was replaced: the instance goes back to what it was */
+		if (was_running && inst_rt_start(m, j->name, &e2) < 0)
+			log_error("Failed to start '%s' again after a failed restore: %s", j->name, e2);
+		return r;
+	}
+	mgr_step_done(m, "instance-restore/storage");
+	log_info("Restored instance '%s' from snapshot '%s'", j->name, j->snap);
+	events_lifecycle(m, "instance-restored", url, NULL);
+	if (was_running) {
+		r = inst_rt_start(m, j->name, ret_err);
+		if (r < 0) {
+			(void) inst_db_set_status_reason(m->db, j->name, *ret_err);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* PUT (@replace) or PATCH: writable fields, or {"restore": "SNAP"} (PUT) */
+static int instance_update(struct mgr *m, const struct api_req *req, struct api_resp *ret,
+			   bool replace)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(GHashTable) config = NULL;
+	g_autofree char *etag = NULL, *devices = NULL, *url = NULL;
+	const char *restore = NULL, *description = NULL, *pool = NULL;
+	bool ephemeral;
+	JsonObject *o, *devs = NULL;
+	struct inst_job *j;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = api_body_object(req, instance_fields, false, &o, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "restore", &restore, ret);
+	if (r < 0)
+		return r;
+	url = instance_url(row->name);
+	etag = instance_etag(row);
+	if ((r = storage_check_if_match(req, etag, ret)) < 0)
+		return r;
+
+	if (restore && replace) {
+		g_autoptr(pool_row_t) prow = NULL;
+		g_autoptr(volume_row_t) v = NULL;
+		g_autoptr(snapshot_row_t) s = NULL;
+		g_autoptr(struct_pool) p = NULL;
+
+		if (!name_object_valid(restore))
+			return api_errorf(ret, 400, "invalid snapshot name '%s'", restore);
+		r = instance_storage(m, row, true, &prow, &p, &v, ret);
+		if (r < 0)
+			return r;
+		if (db_snapshot_get(m->db, v->id, restore, &s) < 0 || !streq(s->state, "created"))
+			return api_errorf(ret, 404, "snapshot '%s' of instance '%s' not found", restore,
+					  row->name);
+		j = g_new0(struct inst_job, 1);
+		j->m = m;
+		j->name = g_strdup(row->name);
+		j->snap = g_strdup(restore);
+		j->p = g_steal_pointer(&p);
+		return op_start(m, "Restoring instance", "instances", url, restore_work, j,
+				inst_job_free, ret);
+	}
+	if (restore)
+		return api_errorf(ret, 400, "field 'restore' is for PUT only");
+
+	description = row->description;
+	ephemeral = row->ephemeral;
+	if ((r = api_obj_string(o, "description", &description, ret)) < 0 ||
+	    (r = api_obj_bool(o, "ephemeral", &ephemeral, ret)) < 0 ||
+	    (r = api_obj_object(o, "devices", NULL, &devs, ret)) < 0)
+		return r;
+	if (json_object_has_member(o, "config")) {
+		r = api_obj_config(o, "config", &config, ret);
+		if (r < 0)
+			return r;
+		if (!replace) {	/* PATCH: merged into the current config */
+			GHashTableIter it;
+			gpointer k, v;
+			g_autoptr(GHashTable) merged = g_hash_table_new_full(g_str_hash, g_str_equal,
+									     g_free, g_free);
+
+			g_hash_table_iter_init(&it, row->config);
+			while (g_hash_table_iter_next(&it, &k, &v))
+				g_hash_table_insert(merged, g_strdup(k), g_strdup(v));
+			g_hash_table_iter_init(&it, config);
+			while (g_hash_table_iter_next(&it, &k, &v))
+				g_hash_table_insert(merged, g_strdup(k), g_strdup(v));
+			g_hash_table_unref(config);
+			config = g_steal_pointer(&merged);
+		}
+	} else {
+		config = g_hash_table_ref(row->config);
+		if (replace)	/* PUT without config: an empty config, as LXD */
+			config = (g_hash_table_unref(config),
+				  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free));
+	}
+	r = config_validate(config, NULL, ret);
+	if (r < 0)
+		return r;
+	if (devs) {
+		r = devices_validate(devs, &pool, &devices, ret);
+		if (r < 0)
+			return r;
+		if (!streq(pool, row->pool))
+			return api_errorf(ret, 400, "the root disk of '%s' is on pool '%s': moving it to "
+					  "'%s' is not supported", row->name, row->pool, pool);
+	} else {
+		devices = g_strdup(row->devices);
+	}
+	/* limits are applied when the container is defined; a change is stored and shown */
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(row->name);
+	j->description = g_strdup(description);
+	j->devices = g_steal_pointer(&devices);
+	j->ephemeral = ephemeral;
+	j->config = g_steal_pointer(&config);
+	return op_start(m, "Updating instance", "instances", url, update_work, j, inst_job_free, ret);
+}
+
+static int instance_put(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	return instance_update(m, req, ret, true);
+}
+
+static int instance_patch(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	return instance_update(m, req, ret, false);
+}
+
+/* ---- delete -------------------------------------------------------------------------- */
+
+static int delete_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	g_autofree char *url = instance_url(j->name), *logs = NULL;
+	int r;
+
+	r = inst_db_set_state(m->db, j->name, "deleting");
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot record instance '%s' as being deleted", j->name);
+		return r;
+	}
+	r = mgr_step(m, "instance-delete/container", ret_err);
+	if (r >= 0)
+		r = inst_rt_destroy(m, j->name, ret_err);
+	if (r < 0) {
+		(void) inst_db_set_state(m->db, j->name, "created");
+		return r;
+	}
+	mgr_step_done(m, "instance-delete/container");
+	/* from here on the delete only goes forward: reconcile completes it after a crash */
+	r = mgr_step(m, "instance-delete/storage", ret_err);
+	if (r >= 0)
+		r = volume_storage_delete(j->p, "container", j->name, ret_err);
+	if (r < 0)
+		return r;
+	mgr_step_done(m, "instance-delete/storage");
+	r = inst_db_delete(m->db, j->name);
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot delete the rows of instance '%s'", j->name);
+		return r;
+	}
+	logs = mgr_path(m, "logs", j->name, NULL);
+	(void) rm_rf(logs);
+	log_info("Deleted instance '%s'", j->name);
+	events_lifecycle(m, "instance-deleted", url, NULL);
+	return 0;
+}
+
+static int instance_delete(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(struct_pool) p = NULL;
+	g_autofree char *reason = NULL, *url = NULL;
+	enum inst_status st;
+	struct inst_job *j;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r >= 0)
+		r = instance_storage(m, row, true, &prow, &p, NULL, ret);
+	if (r < 0)
+		return r;
+	st = status_of(m, row, NULL, &reason);
+	if (st < 0)
+		return api_errorf(ret, 500, "cannot read the state of instance '%s': %s", row->name, reason);
+	if (st != INST_STOPPED)
+		return api_errorf(ret, 409, "instance '%s' is %s: stop it first", row->name,
+				  st == INST_FROZEN ? "frozen" : "running");
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(row->name);
+	j->p = g_steal_pointer(&p);
+	url = instance_url(row->name);
+	return op_start(m, "Deleting instance", "instances", url, delete_work, j, inst_job_free, ret);
+}
+
+/* ---- state --------------------------------------------------------------------------- */
+
+static int state_get(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r < 0)
+		return r;
+	return api_sync(ret, state_json(m, row));
+}
+
+static int do_start(struct mgr *m, struct inst_job *j, char **ret_err)
+{
+	g_autofree char *now = NULL;
+	int r;
+
+	r = inst_rt_start(m, j->name, ret_err);
+	if (r < 0) {
+		(void) inst_db_set_status_reason(m->db, j->name, *ret_err);
+		return r;
+	}
+	now = mgr_now_rfc3339();
+	(void) inst_db_set_last_used(m->db, j->name, now);
+	(void) inst_db_set_status_reason(m->db, j->name, "");
+	return 0;
+}
+
+static int state_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	g_autofree char *url = instance_url(j->name);
+	const char *event = NULL;
+	int r;
+
+	if (streq(j->action, "start")) {
+		r = do_start(m, j, ret_err);
+		event = "instance-started";
+	} else if (streq(j->action, "stop")) {
+		r = inst_rt_stop(m, j->name, j->force ? 0 : j->timeout, ret_err);
+		event = "instance-stopped";
+	} else if (streq(j->action, "restart")) {
+		r = inst_rt_stop(m, j->name, j->force ? 0 : j->timeout, ret_err);
+		if (r >= 0)
+			r = do_start(m, j, ret_err);
+		event = "instance-restarted";
+	} else if (streq(j->action, "freeze")) {
+		r = inst_rt_freeze(m, j->name, ret_err);
+	} else {
+		r = inst_rt_unfreeze(m, j->name, ret_err);
+	}
+	if (r < 0)
+		return r;
+	log_info("Instance '%s': %s done", j->name, j->action);
+	if (event)
+		events_lifecycle(m, event, url, NULL);
+	return 0;
+}
+
+static int state_put(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	static const char *const fields[] = { "action", "timeout", "force", "stateful", NULL };
+	g_autoptr(instance_row_t) row = NULL;
+	g_autofree char *reason = NULL, *url = NULL;
+	const char *action = NULL;
+	bool force = false, stateful = false;
+	gint64 timeout = STOP_TIMEOUT_DEFAULT;
+	enum inst_status st;
+	struct inst_job *j;
+	JsonObject *o;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = api_body_object(req, fields, false, &o, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "action", &action, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "force", &force, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "stateful", &stateful, ret);
+	if (r < 0)
+		return r;
+	if (json_object_has_member(o, "timeout")) {
+		JsonNode *t = json_object_get_member(o, "timeout");
+
+		if (!JSON_NODE_HOLDS_VALUE(t) || json_node_get_value_type(t) != G_TYPE_INT64)
+			return api_errorf(ret, 400, "field 'timeout' must be an integer");
+		timeout = json_node_get_int(t);
+		if (timeout < -1 || timeout > 3600)
+			return api_errorf(ret, 400, "field 'timeout' must be -1 to 3600 seconds, not %"
+					  G_GINT64_FORMAT, timeout);
+		if (timeout < 0)
+			timeout = 3600;
+	}
+	if (!action)
+		return api_errorf(ret, 400, "field 'action' is required");
+	if (!streq(action, "start") && !streq(action, "stop") && !streq(action, "restart") &&
+	    !streq(action, "freeze") && !streq(action, "unfreeze"))
+		return api_errorf(ret, 400, "invalid action '%s': expected start, stop, restart, "
+				  "freeze or unfreeze", action);
+	r = instance_lookup(m, req, &row, ret);
+	if (r < 0)
+		return r;
+	if (stateful) {
+		g_autofree char *why = NULL;
+
+		if (inst_rt_criu_usable(&why) < 0)
+			return api_errorf(ret, 501, "stateful %s needs CRIU, which does not work here: %s",
+					  action, why);
+		return api_errorf(ret, 501, "stateful %s is not implemented by this manager", action);
+	}
+	if (streq(action, "start") || streq(action, "restart")) {
+		g_autoptr(pool_row_t) prow = NULL;
+
+		r = instance_storage(m, row, true, &prow, NULL, NULL, ret);
+		if (r < 0)
+			return r;
+	}
+	st = status_of(m, row, NULL, &reason);
+	if (st < 0)
+		return api_errorf(ret, 500, "cannot read the state of instance '%s': %s", row->name, reason);
+	if (streq(action, "start") && st != INST_STOPPED)
+		return api_errorf(ret, 409, "instance '%s' is already %s", row->name,
+				  st == INST_FROZEN ? "running (frozen)" : "running");
+	if ((streq(action, "stop") || streq(action, "restart")) && st == INST_STOPPED)
+		return api_errorf(ret, 409, "instance '%s' is not running", row->name);
+	if (streq(action, "freeze") && st != INST_RUNNING)
+		return api_errorf(ret, 409, "instance '%s' is %s, not running", row->name,
+				  st == INST_FROZEN ? "frozen already" : "stopped");
+	if (streq(action, "unfreeze") && st != INST_FROZEN)
+		return api_errorf(ret, 409, "instance '%s' is not frozen", row->name);
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(row->name);
+	j->action = g_strdup(action);
+	j->force = force;
+	j->timeout = (int) timeout;
+	url = instance_url(row->name);
+	return op_start(m, "Changing instance state", "instances", url, state_work, j, inst_job_free, ret);
+}
+
+/* ---- exec, logs, console ----------------------------------------------------------------- */
+
+static int exec_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autofree char *dir = mgr_path(m, "logs", j->name, NULL);
+	g_autofree char *fo = g_strdup_printf("exec_%s.stdout", j->exec_id);
+	g_autofree char *fe = g_strdup_printf("exec_%s.stderr", j->exec_id);
+	g_autofree char *po = g_build_filename(dir, fo, NULL), *pe = g_build_filename(dir, fe, NULL);
+	int r, status = 0;
+
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		*ret_err = g_strdup_printf("cannot create '%s': %s", dir, g_strerror(errno));
+		return -EIO;
+	}
+	r = inst_rt_exec(m, j->name, (const char *const *) j->argv, po, pe, &status, ret_err);
+	if (r < 0) {
+		(void) g_unlink(po);
+		(void) g_unlink(pe);
+		return r;
+	}
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "return");
+	json_builder_add_int_value(b, status);
+	json_builder_set_member_name(b, "output");
+	json_builder_begin_object(b);
+	if (j->record) {
+		g_autofree char *uo = g_strdup_printf("/1.0/instances/%s/logs/%s", j->name, fo);
+		g_autofree char *ue = g_strdup_printf("/1.0/instances/%s/logs/%s", j->name, fe);
+
+		json_builder_set_member_name(b, "1");
+		json_builder_add_string_value(b, uo);
+		json_builder_set_member_name(b, "2");
+		json_builder_add_string_value(b, ue);
+	} else {
+		(void) g_unlink(po);
+		(void) g_unlink(pe);
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	op_set_metadata(m, op, json_builder_get_root(b));
+	return 0;
+}
+
+static int exec_post(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	static const char *const fields[] = { "command", "environment", "wait-for-websocket",
+		"interactive", "record-output", "cwd", "user", "group", "width", "height", NULL };
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *reason = NULL, *url = NULL;
+	bool ws = false, interactive = false, record = true;
+	const char *cwd = "/";
+	JsonObject *o, *env = NULL;
+	JsonArray *cmd;
+	JsonNode *cn;
+	struct inst_job *j;
+	enum inst_status st;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = api_body_object(req, fields, false, &o, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "wait-for-websocket", &ws, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "interactive", &interactive, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "record-output", &record, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "cwd", &cwd, ret);
+	if (r >= 0)
+		r = api_obj_object(o, "environment", NULL, &env, ret);
+	if (r < 0)
+		return r;
+	if (ws || interactive)
+		return api_errorf(ret, 400, "WebSocket exec is not offered: set 'wait-for-websocket' and "
+				  "'interactive' to false and read the recorded output");
+	for (const char *const *k = (const char *const[]) { "user", "group", NULL }; *k; k++)
+		if (json_object_has_member(o, *k)) {
+			JsonNode *n = json_object_get_member(o, *k);
+
+			if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+				return api_errorf(ret, 400, "field '%s' must be an integer", *k);
+			if (json_node_get_int(n) != 0)
+				return api_errorf(ret, 400, "field '%s': only 0 (root) is supported", *k);
+		}
+	cn = json_object_has_member(o, "command") ? json_object_get_member(o, "command") : NULL;
+	if (!cn || !JSON_NODE_HOLDS_ARRAY(cn) || json_array_get_length(json_node_get_array(cn)) == 0)
+		return api_errorf(ret, 400, "field 'command' must be a non-empty array of strings");
+	cmd = json_node_get_array(cn);
+	/* environment: through env(1) in the container; cwd: through sh */
+	if (env && json_object_get_size(env) > 0) {
+		g_autoptr(GList) keys = json_object_get_members(env);
+
+		g_ptr_array_add(argv, g_strdup("env"));
+		for (GList *l = keys; l; l = l->next) {
+			JsonNode *v = json_object_get_member(env, l->data);
+
+			if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING)
+				return api_errorf(ret, 400, "environment variable '%s' must be a string",
+						  (const char *) l->data);
+			if (!*(const char *) l->data || strchr(l->data, '='))
+				return api_errorf(ret, 400, "invalid environment variable name '%s'",
+						  (const char *) l->data);
+			g_ptr_array_add(argv, g_strdup_printf("%s=%s", (const char *) l->data,
+							      json_node_get_string(v)));
+		}
+	}
+	if (!streq(cwd, "/")) {
+		if (cwd[0] != '/')
+			return api_errorf(ret, 400, "field 'cwd' must be an absolute path, not '%s'", cwd);
+		g_ptr_array_add(argv, g_strdup("sh"));
+		g_ptr_array_add(argv, g_strdup("-c"));
+		g_ptr_array_add(argv, g_strdup("cd \"$0\" && exec \"$@\""));
+		g_ptr_array_add(argv, g_strdup(cwd));
+	}
+	for (guint i = 0; i < json_array_get_length(cmd); i++) {
+		JsonNode *e = json_array_get_element(cmd, i);
+
+		if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+			return api_errorf(ret, 400, "field 'command' must be a non-empty array of strings");
+		g_ptr_array_add(argv, g_strdup(json_node_get_string(e)));
+	}
+	g_ptr_array_add(argv, NULL);
+	r = instance_lookup(m, req, &row, ret);
+	if (r < 0)
+		return r;
+	st = status_of(m, row, NULL, &reason);
+	if (st != INST_RUNNING)
+		return api_errorf(ret, 409, "instance '%s' is %s: exec needs a running instance", row->name,
+				  st == INST_FROZEN ? "frozen" : st == INST_STOPPED ? "stopped" : "in error");
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(row->name);
+	j->argv = (char **) g_ptr_array_free(g_steal_pointer(&argv), FALSE);
+	j->record = record;
+	j->exec_id = g_uuid_string_random();
+	url = instance_url(row->name);
+	return op_start(m, "Executing command", "instances", url, exec_work, j, inst_job_free, ret);
+}
+
+static int raw_file(struct api_resp *ret, const char *path, bool missing_ok)
+{
+	g_autoptr(GError) gerr = NULL;
+	char *text = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &text, &len, &gerr)) {
+		if (!missing_ok || !g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return api_errorf(ret, g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? 404 : 500,
+					  "cannot read '%s': %s", path, gerr->message);
+		text = g_strdup("");
+	}
+	ret->type = API_RESP_RAW;
+	ret->raw = text;
+	ret->raw_len = len;
+	ret->content_type = "text/plain";
+	return 0;
+}
+
+static int log_get(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	const char *file = api_req_param(req, "file");
+	g_autofree char *path = NULL;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r < 0)
+		return r;
+	if (!file || !name_object_valid(file))
+		return api_errorf(ret, 400, "invalid log file name '%s'", file ? file : "");
+	path = mgr_path(m, "logs", row->name, file, NULL);
+	if (access(path, F_OK) < 0)
+		return api_errorf(ret, 404, "log file '%s' of instance '%s' not found", file, row->name);
+	return raw_file(ret, path, false);
+}
+
+static int console_get(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	g_autofree char *path = NULL;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r < 0)
+		return r;
+	path = mgr_path(m, "logs", row->name, "console.log", NULL);
+	return raw_file(ret, path, true);
+}
+
+/* ---- snapshots ------------------------------------------------------------------------- */
+
+static JsonNode *isnap_json(const struct instance_row *row, const struct snapshot_row *s)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	add_str(b, "name", s->name);
+	add_str(b, "description", s->description);
+	json_builder_set_member_name(b, "config");
+	json_builder_add_value(b, api_json_string_map(row->config));
+	json_builder_set_member_name(b, "devices");
+	json_builder_add_value(b, devices_node(row->devices));
+	json_builder_set_member_name(b, "ephemeral");
+	json_builder_add_boolean_value(b, row->ephemeral);
+	json_builder_set_member_name(b, "stateful");
+	json_builder_add_boolean_value(b, false);
+	add_str(b, "content_type", "filesystem");
+	add_str(b, "created_at", s->created_at);
+	add_str(b, "expires_at", ZERO_TIME);
+	add_str(b, "last_used_at", ZERO_TIME);
+	add_str(b, "architecture", "x86_64");
+	json_builder_set_member_name(b, "profiles");
+	json_builder_begin_array(b);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}
+
+static int snapshots_list(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	static const char *const allowed[] = { "recursion", NULL };
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(volume_row_t) v = NULL;
+	g_autoptr(GPtrArray) snaps = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	int r, level = 0;
+
+	r = api_query_check(req, allowed, ret);
+	if (r >= 0)
+		r = api_query_recursion(req, 1, &level, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r >= 0)
+		r = instance_storage(m, row, false, &prow, NULL, &v, ret);
+	if (r < 0)
+		return r;
+	if (db_snapshot_list(m->db, v->id, &snaps) < 0)
+		return api_errorf(ret, 500, "cannot read the snapshots of '%s'", row->name);
+	json_builder_begin_array(b);
+	for (guint i = 0; i < snaps->len; i++) {
+		struct snapshot_row *s = snaps->pdata[i];
+
+		if (!streq(s->state, "created"))
+			continue;
+		if (level == 0) {
+			g_autofree char *u = g_strdup_printf("/1.0/instances/%s/snapshots/%s", row->name,
+							     s->name);
+
+			json_builder_add_string_value(b, u);
+		} else {
+			json_builder_add_value(b, isnap_json(row, s));
+		}
+	}
+	json_builder_end_array(b);
+	return api_sync(ret, json_builder_get_root(b));
+}
+
+static void undo_snap_row(void *data)
+{
+	struct inst_job *j = data;
+
+	if (db_snapshot_delete(j->m->db, j->snap_id) < 0)
+		log_error("Failed to remove the row of snapshot '%s' while undoing", j->snap);
+}
+
+static void undo_snap_storage(void *data)
+{
+	struct inst_job *j = data;
+	g_autofree char *err = NULL;
+
+	if (snapshot_storage_delete(j->p, "container", j->name, j->snap, &err) < 0)
+		log_error("Failed to remove snapshot '%s' while undoing: %s", j->snap, err);
+}
+
+static int snapshot_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	_cleanup_revert_ struct revert_stack rs = {};
+	g_autofree char *now = mgr_now_rfc3339(), *url = NULL, *e2 = NULL;
+	struct snapshot_row row = { .volume_id = j->volume_id, .name = j->snap,
+				    .description = j->description ? j->description : "",
+				    .state = "pending", .created_at = now };
+	enum inst_status st;
+	int r;
+
+	r = db_snapshot_insert(m->db, &row);
+	if (r == -EEXIST) {
+		*ret_err = g_strdup_printf("snapshot '%s' of instance '%s' already exists", j->snap, j->name);
+		return r;
+	}
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot record snapshot '%s'", j->snap);
+		return r;
+	}
+	j->snap_id = row.id;
+	revert_push(&rs, undo_snap_row, j);
+
+	/* a running container is frozen while its root volume is copied (MG-09: no torn files) */
+	r = mgr_step(m, "instance-snapshot-create/freeze", ret_err);
+	if (r < 0)
+		return r;
+	r = inst_rt_state(m, j->name, &st, NULL, ret_err);
+	if (r < 0)
+		return r;
+	if (st == INST_RUNNING) {
+		r = inst_rt_freeze(m, j->name, ret_err);
+		if (r < 0)
+			return r;
+		revert_push(&rs, undo_unfreeze, j);
+	}
+	mgr_step_done(m, "instance-snapshot-create/freeze");
+
+	r = mgr_step(m, "instance-snapshot-create/storage", ret_err);
+	if (r < 0)
+		return r;
+	r = snapshot_storage_create(j->p, "container", j->name, j->snap, ret_err);
+	if (r < 0)
+		return r;
+	revert_push(&rs, undo_snap_storage, j);
+	mgr_step_done(m, "instance-snapshot-create/storage");
+
+	r = db_snapshot_set_state(m->db, row.id, "created");
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot record snapshot '%s' as created", j->snap);
+		return r;
+	}
+	/* keep the snapshot; only the thaw of the stack still runs */
+	revert_disarm(&rs);
+	if (st == INST_RUNNING && inst_rt_unfreeze(m, j->name, &e2) < 0) {
+		log_error("Failed to thaw '%s' after its snapshot: %s", j->name, e2);
+		*ret_err = g_strdup_printf("snapshot '%s' was taken but thawing '%s' failed: %s",
+					   j->snap, j->name, e2);
+		return -EIO;
+	}
+	log_info("Created snapshot '%s' of instance '%s'", j->snap, j->name);
+	url = g_strdup_printf("/1.0/instances/%s/snapshots/%s", j->name, j->snap);
+	events_lifecycle(m, "instance-snapshot-created", url, NULL);
+	return 0;
+}
+
+/* The next free "snapN" name */
+static char *snapshot_auto_name(struct mgr *m, int64_t volume_id)
+{
+	for (unsigned i = 0;; i++) {
+		g_autofree char *n = g_strdup_printf("snap%u", i);
+		g_autoptr(snapshot_row_t) s = NULL;
+
+		if (db_snapshot_get(m->db, volume_id, n, &s) < 0)
+			return g_steal_pointer(&n);
+	}
+}
+
+static int snapshot_create(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	static const char *const fields[] = { "name", "stateful", "description", "expires_at", NULL };
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(volume_row_t) v = NULL;
+	g_autoptr(snapshot_row_t) existing = NULL;
+	g_autoptr(struct_pool) p = NULL;
+	g_autofree char *url = NULL, *auto_name = NULL;
+	const char *name = NULL, *description = "";
+	bool stateful = false;
+	struct inst_job *j;
+	JsonObject *o;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = api_body_object(req, fields, true, &o, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "name", &name, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "description", &description, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "stateful", &stateful, ret);
+	if (r < 0)
+		return r;
+	if (name && !name_object_valid(name))
+		return api_errorf(ret, 400, "invalid snapshot name '%s': 1-63 characters of A-Z a-z 0-9 "
+				  ". _ -, not starting with '.' or '-'", name);
+	r = instance_lookup(m, req, &row, ret);
+	if (r >= 0)
+		r = instance_storage(m, row, true, &prow, &p, &v, ret);
+	if (r < 0)
+		return r;
+	if (stateful) {
+		g_autofree char *why = NULL;
+
+		/* checked before anything is made (§2.4: 501) */
+		if (inst_rt_criu_usable(&why) < 0)
+			return api_errorf(ret, 501, "stateful snapshots need CRIU, which does not work "
+					  "here: %s", why);
+		return api_errorf(ret, 501, "stateful snapshots are not implemented by this manager");
+	}
+	if (!name)
+		name = auto_name = snapshot_auto_name(m, v->id);
+	if (db_snapshot_get(m->db, v->id, name, &existing) >= 0)
+		return api_errorf(ret, 409, "snapshot '%s' of instance '%s' already exists", name, row->name);
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(row->name);
+	j->snap = g_strdup(name);
+	j->description = g_strdup(description);
+	j->volume_id = v->id;
+	j->p = g_steal_pointer(&p);
+	url = instance_url(row->name);
+	return op_start(m, "Snapshotting instance", "instances", url, snapshot_work, j, inst_job_free, ret);
+}
+
+static int snapshot_lookup(struct mgr *m, const struct api_req *req, bool need_available,
+			   struct instance_row **ret_row, struct pool **ret_pool,
+			   struct snapshot_row **ret_s, struct api_resp *ret)
+{
+	const char *snap = api_req_param(req, "snapshot");
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(volume_row_t) v = NULL;
+	g_autoptr(snapshot_row_t) s = NULL;
+	int r;
+
+	if (!snap || !name_object_valid(snap))
+		return api_errorf(ret, 400, "invalid snapshot name '%s'", snap ? snap : "");
+	r = instance_lookup(m, req, ret_row, ret);
+	if (r >= 0)
+		r = instance_storage(m, *ret_row, need_available, &prow, ret_pool, &v, ret);
+	if (r < 0)
+		return r;
+	if (db_snapshot_get(m->db, v->id, snap, &s) < 0 || !streq(s->state, "created"))
+		return api_errorf(ret, 404, "snapshot '%s' of instance '%s' not found", snap, (*ret_row)->name);
+	*ret_s = g_steal_pointer(&s);
+	return 0;
+}
+
+static int snapshot_get(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(snapshot_row_t) s = NULL;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = snapshot_lookup(m, req, false, &row, NULL, &s, ret);
+	if (r < 0)
+		return r;
+	return api_sync(ret, isnap_json(row, s));
+}
+
+static int snapshot_delete_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	g_autofree char *url = g_strdup_printf("/1.0/instances/%s/snapshots/%s", j->name, j->snap);
+	int r;
+
+	r = db_snapshot_set_state(m->db, j->snap_id, "deleting");
+	if (r >= 0)
+		r = snapshot_storage_delete(j->p, "container", j->name, j->snap, ret_err);
+	if (r < 0) {
+		(void) db_snapshot_set_state(m->db, j->snap_id, "created");
+		return r;
+	}
+	r = db_snapshot_delete(m->db, j->snap_id);
+	if (r < 0) {
+		*ret_err = g_strdup_printf("cannot delete the row of snapshot '%s'", j->snap);
+		return r;
+	}
+	events_lifecycle(m, "instance-snapshot-deleted", url, NULL);
+	return 0;
+}
+
+static int snapshot_delete(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(snapshot_row_t) s = NULL;
+	g_autoptr(struct_pool) p = NULL;
+	g_autofree char *url = NULL;
+	struct inst_job *j;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = snapshot_lookup(m, req, true, &row, &p, &s, ret);
+	if (r < 0)
+		return r;
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(row->name);
+	j->snap = g_strdup(s->name);
+	j->snap_id = s->id;
+	j->p = g_steal_pointer(&p);
+	url = instance_url(row->name);
+	return op_start(m, "Deleting instance snapshot", "instances", url, snapshot_delete_work, j,
+			inst_job_free, ret);
+}
+
+/* ---- start-up ---------------------------------------------------------------------------- */
+
+void instances_reconcile(struct mgr *m)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+
+	if (inst_db_list(m->db, &rows) < 0) {
+		log_error("Reconcile: cannot read the instances");
+		return;
+	}
+	for (guint i = 0; i < rows->len; i++) {
+		struct instance_row *row = rows->pdata[i];
+		g_autoptr(pool_row_t) prow = NULL;
+		g_autoptr(struct_pool) p = NULL;
+		g_autofree char *err = NULL;
+
+		if (streq(row->state, "created"))
+			continue;
+		/* a create or delete that did not finish: remove what it made */
+		log_warning("Reconcile: instance '%s' was left %s, removing it", row->name, row->state);
+		if (inst_rt_destroy(m, row->name, &err) < 0) {
+			log_error("Reconcile: cannot remove the LXC container '%s': %s", row->name, err);
+			continue;
+		}
+		if (db_pool_get(m->db, row->pool, &prow) >= 0) {
+			p = pool_new(m, prow->name, prow->driver, prow->config);
+			g_clear_pointer(&err, g_free);
+			if (mgr_pool_status(m, prow->name, NULL) == POOL_CREATED &&
+			    volume_storage_delete(p, "container", row->name, &err) < 0) {
+				log_error("Reconcile: cannot remove the root volume of '%s': %s", row->name, err);
+				continue;
+			}
+		}
+		if (inst_db_delete(m->db, row->name) < 0)
+			log_error("Reconcile: cannot remove the rows of instance '%s'", row->name);
+	}
+}
+
+const struct api_route api_routes_instances[] = {
+	{ "/1.0/instances", { [API_GET] = instances_list, [API_POST] = instances_create } },
+	{ "/1.0/instances/{name}", { [API_GET] = instance_get, [API_PUT] = instance_put,
+				     [API_PATCH] = instance_patch, [API_DELETE] = instance_delete } },
+	{ "/1.0/instances/{name}/state", { [API_GET] = state_get, [API_PUT] = state_put } },
+	{ "/1.0/instances/{name}/exec", { [API_POST] = exec_post } },
+	{ "/1.0/instances/{name}/logs/{file}", { [API_GET] = log_get } },
+	{ "/1.0/instances/{name}/console", { [API_GET] = console_get } },
+	{ "/1.0/instances/{name}/snapshots", { [API_GET] = snapshots_list, [API_POST] = snapshot_create } },
+	{ "/1.0/instances/{name}/snapshots/{snapshot}", { [API_GET] = snapshot_get,
+							  [API_DELETE] = snapshot_delete } },
+	{ NULL },
+};

@@ -1,0 +1,338 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# test-manager-instances.sh: containers on lxmanagerd's storage pools, driven by lxlaunch over
+# the manager's socket (spec/manager-api.md §4, §9; issue 9 items 3-5; MG-09, MG-17).
+#   - a private lxmanagerd (state dir, socket and runtime dir under one temp dir)
+#   - a btrfs pool on a loop file and a dir pool; for each: 'lxlaunch create N --storage P'
+#     puts the busybox rootfs on the pool (a subvolume on btrfs) and the LXC config in
+#     <state-dir>/containers; start, write data, snapshot while running (frozen, then
+#     thawed), change the data, restore (stopped, restored, started again): the old data is
+#     back; restore of a missing snapshot is 404 with nothing touched; stop, restore, start
+#   - exec exit codes and output, list/info tables and --format json, freeze/unfreeze
+#   - stateful snapshots: 501 with CRIU's reason when 'criu check' fails on this kernel
+#   - bad requests with their status codes: names, missing root disk, unknown pool, unknown
+#     config key, duplicate name, bad action, wrong state, delete while running
+#   - kill -9 of the manager paused after instance-create/rootfs: after a restart no row, no
+#     volume, no LXC container is left, and the same create then works (MG-17)
+#   - lxlaunch exits 3 once the manager is gone; cleanup removes containers, pools, mounts,
+#     loop devices
+# Environment: LXMANAGERD_BIN, LXLAUNCH_BIN (meson passes them).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+lxt_require_root
+lxt_require_tools curl losetup mkfs.btrfs btrfs timeout python3
+: "${LXLAUNCH_BIN:=$LXT_DIR/../../build/launcher/cli/lxlaunch}"
+: "${LXMANAGERD_BIN:=$LXT_DIR/../../build/manager/lxmanagerd}"
+[ -x "$LXLAUNCH_BIN" ] || lxt_skip "lxlaunch binary '$LXLAUNCH_BIN' not built"
+[ -x "$LXMANAGERD_BIN" ] || lxt_skip "lxmanagerd binary '$LXMANAGERD_BIN' not built"
+command -v busybox >/dev/null || lxt_skip "busybox not found (install busybox-static)"
+[ -f /usr/share/lxc/templates/lxc-busybox ] || lxt_skip "LXC busybox template missing"
+grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null
+grep -qw btrfs /proc/filesystems || lxt_skip "the kernel has no btrfs"
+
+T=$(mktemp -d "/tmp/lxkit-test-$$-mgri-XXXX") || lxt_bail "mktemp failed"
+LXT_TMPDIRS+=("$T")
+STATE=$T/state
+RUN=$T/run
+SOCK=$T/manager.socket
+PFX=lxkit-test-$$
+BP=$PFX-bp		# btrfs pool (loop file)
+DP=$PFX-dp		# dir pool
+MGR_PID=
+export LXKIT_SOCKET=$SOCK	# lxlaunch's instance commands go to this manager
+export LXKIT_LXLAUNCH=$LXLAUNCH_BIN	# the manager's runtime (instance-rt.c)
+
+# mgr_start [ARGS...]: start the manager in the background, wait for its socket (10 s)
+mgr_start() {
+	"$LXMANAGERD_BIN" --state-dir "$STATE" --socket "$SOCK" --runtime-dir "$RUN" \
+		--log-level debug "$@" >>"$T/manager.log" 2>&1 &
+	MGR_PID=$!
+	lxt_track "$MGR_PID"
+	for _ in $(seq 100); do
+		curl -sf --unix-socket "$SOCK" http://x/1.0 >/dev/null 2>&1 && return 0
+		lxt_alive "$MGR_PID" || break
+		sleep 0.1
+	done
+	echo "lxmanagerd did not answer on $SOCK; its log:" >&2
+	tail -n 30 "$T/manager.log" >&2
+	return 1
+}
+
+# mgr_stop [SIG]: stop the manager by PID (TERM by default) and wait for it
+mgr_stop() {
+	[ -n "$MGR_PID" ] || return 0
+	kill "-${1:-TERM}" "$MGR_PID" 2>/dev/null
+	wait "$MGR_PID" 2>/dev/null
+	MGR_PID=
+}
+
+# lxl NAME ARGS...: lxlaunch with a 180 s cap, output in $T/NAME.out/.err, status in RC
+lxl() {
+	local name=$1
+	shift
+	timeout -k 10 180 "$LXLAUNCH_BIN" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
+	RC=$?
+}
+out() { cat "$T/$1.out"; }
+err() { cat "$T/$1.err"; }
+
+# api METHOD PATH [BODY]: one request; the HTTP status in CODE, the body in BODY
+api() {
+	local args=(-s --unix-socket "$SOCK" -X "$1" -o "$T/api.body" -w '%{http_code}')
+	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data "$3")
+	CODE=$(curl "${args[@]}" "http://x$2")
+	BODY=$(cat "$T/api.body")
+}
+# jget FIELD: a top-level field of $BODY
+jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1" <<<"$BODY"; }
+
+# cleanup: every container under the manager's lxcpath, the manager, pool mounts, loop devices
+# shellcheck disable=SC2317  # runs from the EXIT trap
+mgr_cleanup() {
+	local d n dev
+	mgr_stop TERM
+	for d in "$STATE"/containers/*/; do
+		[ -f "$d/config" ] || continue
+		n=$(basename "$d")
+		timeout 60 "$LXLAUNCH_BIN" delete --local --lxcpath "$STATE/containers" "$n" >/dev/null 2>&1
+	done
+	lxt_lxlaunch_cleanup "$STATE/containers" "$PFX"
+	while read -r d; do
+		umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null
+	done < <(awk -v s="$STATE/" 'index($5, s) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+	for d in "$STATE"/disks/*.img; do
+		[ -f "$d" ] || continue
+		for dev in $(losetup -j "$d" -O NAME -n 2>/dev/null); do
+			losetup -d "$dev" 2>/dev/null
+		done
+	done
+	return 0
+}
+# shellcheck disable=SC2154  # rc is assigned inside the trap
+trap 'rc=$?; mgr_cleanup; (exit $rc); _lxt_on_exit' EXIT
+
+mgr_start || lxt_bail "lxmanagerd did not start"
+lxt_pass "lxmanagerd answers on its socket"
+
+lxl pool-b storage create "$BP" btrfs size=1GiB
+lxt_is "$RC" 0 "storage create $BP btrfs size=1GiB: exit 0 $(err pool-b)"
+lxl pool-d storage create "$DP" dir
+lxt_is "$RC" 0 "storage create $DP dir: exit 0 $(err pool-d)"
+[ "$RC" = 0 ] || lxt_bail "no pools: $(err pool-b) $(err pool-d)"
+
+# one pool: the whole life cycle of a container on it
+cycle() {
+	local P=$1 N=$2 kind=$3 V=$STATE/storage-pools/$1/containers/$2 s
+
+	lxl "create-$kind" create "$N" --storage "$P"
+	lxt_is "$RC" 0 "$kind: lxlaunch create $N --storage $P: exit 0 $(err "create-$kind")"
+	lxt_true "$kind: the busybox rootfs is on the pool ($V/rootfs)" test -x "$V/rootfs/bin/busybox"
+	lxt_true "$kind: the LXC config is in <state-dir>/containers" test -f "$STATE/containers/$N/config"
+	lxt_match "$(grep '^lxc.rootfs.path' "$STATE/containers/$N/config")" "$V/rootfs\$" \
+		"$kind: lxc.rootfs.path points into the pool"
+	if [ "$kind" = btrfs ]; then
+		lxt_true "$kind: the root volume is a btrfs subvolume" btrfs -q subvolume show "$V" >/dev/null
+	fi
+	lxl "list0-$kind" list
+	lxt_match "$(out "list0-$kind")" "$N +container +STOPPED +- +$P" "$kind: list shows it STOPPED on $P"
+
+	lxl "start-$kind" start "$N"
+	lxt_is "$RC" 0 "$kind: start: exit 0 $(err "start-$kind")"
+	lxl "list1-$kind" list
+	lxt_match "$(out "list1-$kind")" "$N +container +RUNNING +- +$P" "$kind: list shows it RUNNING"
+	lxl "info-$kind" info "$N"
+	lxt_match "$(out "info-$kind")" "Status: Running" "$kind: info says Running"
+	lxt_match "$(out "info-$kind")" "PID: [0-9]+" "$kind: info gives the init pid"
+
+	lxl "w1-$kind" exec "$N" -- sh -c 'echo one > /root/data; echo written; echo to-stderr >&2; exit 3'
+	lxt_is "$RC" 3 "$kind: exec returns the command's exit status"
+	lxt_is "$(out "w1-$kind")" written "$kind: exec prints the command's stdout"
+	lxt_is "$(err "w1-$kind")" to-stderr "$kind: exec prints the command's stderr on stderr"
+	lxt_is "$(cat "$V/rootfs/root/data" 2>/dev/null)" one "$kind: the data is on the pool"
+
+	lxl "snap1-$kind" snapshot create "$N" s1
+	lxt_is "$RC" 0 "$kind: snapshot create $N s1 while running: exit 0 $(err "snap1-$kind")"
+	lxt_true "$kind: the snapshot is on the pool" \
+		test -f "$STATE/storage-pools/$P/containers-snapshots/$N/s1/rootfs/root/data"
+	api GET "/1.0/instances/$N/state"
+	lxt_match "$BODY" '"status" *: *"Running"' "$kind: running again (thawed) after the snapshot"
+	lxl "snapls-$kind" snapshot list "$N"
+	lxt_match "$(out "snapls-$kind")" "^NAME +CREATED +STATEFUL" "$kind: snapshot list has its header"
+	lxt_match "$(out "snapls-$kind")" $'\n'"s1 +[0-9-]+ [0-9:]+ +no" "$kind: snapshot list shows s1, stateless"
+
+	lxl "w2-$kind" exec "$N" -- sh -c 'echo two > /root/data'
+	lxl "r2-$kind" exec "$N" -- cat /root/data
+	lxt_is "$(out "r2-$kind")" two "$kind: the data changed to 'two'"
+
+	lxl "nope-$kind" snapshot restore "$N" mg-nope
+	lxt_is "$RC" 1 "$kind: restore of a missing snapshot: exit 1"
+	lxt_is "$(err "nope-$kind")" "Error: snapshot 'mg-nope' of instance '$N' not found" \
+		"$kind: ... saying which snapshot is missing"
+	api PUT "/1.0/instances/$N" '{"restore":"mg-nope"}'
+	lxt_is "$CODE" 404 "$kind: PUT restore of a missing snapshot: 404"
+	lxl "r3-$kind" exec "$N" -- cat /root/data
+	lxt_is "$(out "r3-$kind")" two "$kind: ... and the instance still runs with its data"
+
+	lxl "restore-$kind" snapshot restore "$N" s1
+	lxt_is "$RC" 0 "$kind: snapshot restore $N s1 while running: exit 0 $(err "restore-$kind")"
+	api GET "/1.0/instances/$N/state"
+	lxt_match "$BODY" '"status" *: *"Running"' "$kind: running again after the restore"
+	lxl "r4-$kind" exec "$N" -- cat /root/data
+	lxt_is "$(out "r4-$kind")" one "$kind: the old data is back"
+
+	lxl "w5-$kind" exec "$N" -- sh -c 'echo three > /root/data'
+	lxl "stop-$kind" stop "$N"
+	lxt_is "$RC" 0 "$kind: stop: exit 0 $(err "stop-$kind")"
+	lxl "restore2-$kind" snapshot restore "$N" s1
+	lxt_is "$RC" 0 "$kind: restore while stopped: exit 0 $(err "restore2-$kind")"
+	api GET "/1.0/instances/$N/state"
+	lxt_match "$BODY" '"status" *: *"Stopped"' "$kind: a stopped instance stays stopped after a restore"
+	lxl "start2-$kind" start "$N"
+	lxt_is "$RC" 0 "$kind: started again: exit 0 $(err "start2-$kind")"
+	lxl "r5-$kind" exec "$N" -- cat /root/data
+	lxt_is "$(out "r5-$kind")" one "$kind: the old data is there after stop, restore, start"
+	lxl "snapls2-$kind" snapshot list "$N" --format json
+	s=$(python3 -c 'import json,sys; print(",".join(x["name"] for x in json.load(sys.stdin)))' \
+		<"$T/snapls2-$kind.out" 2>&1)
+	lxt_is "$s" s1 "$kind: snapshot list --format json: the snapshot is kept after restores"
+}
+
+cycle "$BP" "$PFX-b" btrfs
+cycle "$DP" "$PFX-d" dir
+
+# freeze / unfreeze through the manager
+N=$PFX-b
+lxl freeze freeze "$N"
+lxt_is "$RC" 0 "freeze: exit 0 $(err freeze)"
+api GET "/1.0/instances/$N/state"
+lxt_match "$BODY" '"status" *: *"Frozen"' "freeze: status Frozen"
+lxl freeze2 freeze "$N"
+lxt_is "$RC" 1 "freeze of a frozen instance: exit 1 (409)"
+lxl exec-frozen exec "$N" -- true
+lxt_match "$(err exec-frozen)" "^Error: instance '$N' is frozen" "exec on a frozen instance is refused"
+lxl snap-frozen snapshot create "$N" s-frozen
+lxt_is "$RC" 0 "snapshot of a frozen instance: exit 0 $(err snap-frozen)"
+api GET "/1.0/instances/$N/state"
+lxt_match "$BODY" '"status" *: *"Frozen"' "... and it stays frozen"
+lxl unfreeze unfreeze "$N"
+lxt_is "$RC" 0 "unfreeze: exit 0 $(err unfreeze)"
+api GET "/1.0/instances/$N/state"
+lxt_match "$BODY" '"status" *: *"Running"' "unfreeze: status Running"
+lxl snapdel snapshot delete "$N" s-frozen
+lxt_is "$RC" 0 "snapshot delete: exit 0 $(err snapdel)"
+lxt_false "snapshot delete: gone from the pool" \
+	test -e "$STATE/storage-pools/$BP/containers-snapshots/$N/s-frozen"
+
+# stateful snapshots: CRIU
+api POST "/1.0/instances/$N/snapshots" '{"name":"st1","stateful":true}'
+if criu check >/dev/null 2>&1; then
+	lxt_is "$CODE" 501 "stateful snapshot: 501 (not implemented although criu check passes)"
+else
+	lxt_is "$CODE" 501 "stateful snapshot where 'criu check' fails: 501"
+	lxt_match "$(jget error)" "^stateful snapshots need CRIU, which does not work here: ('criu check' failed on this kernel: .+|criu not found in PATH.*)" \
+		"stateful snapshot: the error gives CRIU's reason"
+fi
+lxl stateful snapshot create "$N" st2 --stateful
+lxt_is "$RC" 1 "lxlaunch snapshot create --stateful: exit 1"
+lxt_match "$(err stateful)" "^Error: stateful snapshots" "... with the manager's reason"
+api GET "/1.0/instances/$N/snapshots"
+lxt_false "... and no snapshot st1/st2 was recorded" grep -q 'st[12]' <<<"$BODY"
+
+# bad requests: status codes and messages, nothing created
+api POST /1.0/instances '{"name":"1c","source":{"type":"template","template":"busybox"},"devices":{"root":{"type":"disk","path":"/","pool":"'"$BP"'"}}}'
+lxt_is "$CODE" 400 "create with name '1c': 400"
+lxt_match "$(jget error)" "^invalid instance name '1c'" "... naming the bad name"
+api POST /1.0/instances '{"name":"a_b","source":{"type":"template","template":"busybox"}}'
+lxt_is "$CODE" 400 "create with name 'a_b': 400"
+api POST /1.0/instances '{"name":"'"$PFX"'-x","source":{"type":"template","template":"busybox"}}'
+lxt_is "$CODE" 400 "create without a root disk: 400"
+lxt_match "$(jget error)" "root disk device is required" "... saying the root disk is required"
+api POST /1.0/instances '{"name":"'"$PFX"'-x","source":{"type":"template","template":"busybox"},"devices":{"root":{"type":"disk","path":"/","pool":"'"$PFX"'-nope"}}}'
+lxt_is "$CODE" 404 "create on an unknown pool: 404"
+api POST /1.0/instances '{"name":"'"$PFX"'-x","source":{"type":"template","template":"busybox"},"config":{"limits.bogus":"1"},"devices":{"root":{"type":"disk","path":"/","pool":"'"$BP"'"}}}'
+lxt_is "$CODE" 400 "create with an unknown config key: 400"
+lxt_match "$(jget error)" "limits.bogus" "... naming the key"
+api POST /1.0/instances '{"name":"'"$PFX"'-x","source":{"type":"template","template":"busybox"},"config":{"limits.memory":"1.5GiB"},"devices":{"root":{"type":"disk","path":"/","pool":"'"$BP"'"}}}'
+lxt_is "$CODE" 400 "create with limits.memory 1.5GiB: 400"
+api POST /1.0/instances '{"name":"'"$PFX"'-x","bogus":1}'
+lxt_is "$CODE" 400 "create with an unknown field: 400"
+api POST /1.0/instances '{"name":"'"$PFX"'-b","source":{"type":"template","template":"busybox"},"devices":{"root":{"type":"disk","path":"/","pool":"'"$BP"'"}}}'
+lxt_is "$CODE" 409 "create under a taken name: 409"
+lxt_false "no instance '$PFX-x' was made" test -e "$STATE/containers/$PFX-x"
+api PUT "/1.0/instances/$N/state" '{"action":"jump"}'
+lxt_is "$CODE" 400 "state action 'jump': 400"
+api PUT "/1.0/instances/$N/state" '{"action":"start"}'
+lxt_is "$CODE" 409 "start of a running instance: 409"
+api GET "/1.0/instances/$PFX-none"
+lxt_is "$CODE" 404 "GET of an unknown instance: 404"
+api GET "/1.0/instances/a%2Fb"
+lxt_is "$CODE" 400 "GET of instance 'a%2Fb': 400"
+api DELETE "/1.0/instances/$N"
+lxt_is "$CODE" 409 "DELETE of a running instance: 409"
+lxt_match "$(jget error)" "stop it first" "... saying to stop it first"
+api POST "/1.0/instances/$N/exec" '{"command":["true"],"interactive":true}'
+lxt_is "$CODE" 400 "interactive exec: 400"
+lxl del-run delete "$N"
+lxt_is "$RC" 1 "lxlaunch delete of a running instance: exit 1"
+
+# the pool cannot go while it holds an instance
+lxl pool-busy storage delete "$DP"
+lxt_is "$RC" 1 "storage delete of a pool with an instance: exit 1"
+
+# kill -9 while paused after instance-create/rootfs: nothing left after the restart (MG-17)
+mgr_stop TERM
+mgr_start --test-pause 'instance-create/rootfs' || lxt_bail "manager restart failed"
+K=$PFX-k
+api POST /1.0/instances '{"name":"'"$K"'","source":{"type":"template","template":"busybox"},"devices":{"root":{"type":"disk","path":"/","pool":"'"$BP"'"}}}'
+lxt_is "$CODE" 202 "create with the pause hook: 202"
+for _ in $(seq 300); do
+	[ -f "$RUN/test-paused" ] && break
+	sleep 0.1
+done
+lxt_is "$(cat "$RUN/test-paused" 2>/dev/null)" instance-create/rootfs "the create paused after its rootfs step"
+lxt_true "... with its root volume on the pool" test -d "$STATE/storage-pools/$BP/containers/$K/rootfs"
+mgr_stop KILL
+rm -f "$RUN/test-paused"
+mgr_start || lxt_bail "manager restart after kill -9 failed"
+api GET "/1.0/instances/$K"
+lxt_is "$CODE" 404 "after kill -9 and restart: the half-created instance is gone (404)"
+lxt_false "... its root volume is gone" test -e "$STATE/storage-pools/$BP/containers/$K"
+lxt_false "... no LXC container is left" test -e "$STATE/containers/$K"
+api GET "/1.0/storage-pools/$BP/volumes?recursion=1"
+lxt_false "... no volume row is left" grep -q "\"$K\"" <<<"$BODY"
+lxl recreate create "$K" --storage "$BP"
+lxt_is "$RC" 0 "the same create works afterwards $(err recreate)"
+lxl del-k delete "$K"
+lxt_is "$RC" 0 "delete of the stopped instance: exit 0 $(err del-k)"
+
+# the instances survived the restarts: still running, re-read from LXC
+api GET "/1.0/instances/$N/state"
+lxt_match "$BODY" '"status" *: *"Running"' "an instance keeps running across manager restarts"
+
+# delete --force: stop, delete; nothing of it left
+for n in "$PFX-b:$BP" "$PFX-d:$DP"; do
+	N=${n%%:*}
+	P=${n#*:}
+	lxl "del-$N" delete "$N" --force
+	lxt_is "$RC" 0 "delete --force $N: exit 0 $(err "del-$N")"
+	lxt_false "$N: the LXC container is gone" test -e "$STATE/containers/$N"
+	lxt_false "$N: the root volume is gone" test -e "$STATE/storage-pools/$P/containers/$N"
+	lxt_false "$N: its snapshots are gone" test -e "$STATE/storage-pools/$P/containers-snapshots/$N"
+done
+lxl list-end list --format json
+lxt_is "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$T/list-end.out" 2>&1)" 0 \
+	"list --format json: no instance left"
+lxl pd1 storage delete "$BP"
+lxt_is "$RC" 0 "storage delete $BP: exit 0 $(err pd1)"
+lxl pd2 storage delete "$DP"
+lxt_is "$RC" 0 "storage delete $DP: exit 0 $(err pd2)"
+lxt_is "$(losetup -j "$STATE/disks/$BP.img" 2>/dev/null)" "" "no loop device is left"
+
+mgr_stop TERM
+lxl gone list --remote
+lxt_is "$RC" 3 "lxlaunch list with the manager gone: exit 3"
+lxt_match "$(err gone)" "^Error: the manager is not reachable" "... saying the manager is unreachable"
+
+lxt_done

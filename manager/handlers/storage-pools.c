@@ -157,7 +157,6 @@ static void undo_pool_row(void *data)
 static int pool_create(struct mgr *m, const struct api_req *req, struct api_resp *ret)
 {
 	static const char *const fields[] = { "name", "driver", "config", "description", NULL };
-	_cleanup_revert_ struct revert_stack rs = {};
 	g_autoptr(GHashTable) config = NULL;
 	g_autoptr(struct_pool) p = NULL;
 	g_autoptr(pool_row_t) existing = NULL;
@@ -166,6 +165,8 @@ static int pool_create(struct mgr *m, const struct api_req *req, struct api_resp
 	const struct storage_driver *d;
 	struct pool_row row = {};
 	JsonObject *o;
+	/* declared after p: the undos use it, and cleanups run in reverse declaration order */
+	_cleanup_revert_ struct revert_stack rs = {};
 	int r;
 
 	r = api_query_check(req, NULL, ret);

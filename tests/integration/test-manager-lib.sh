@@ -34,7 +34,7 @@ mgr_init() {
 	trap '_mgr_rc=$?; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
 }
 
-# mgr_start [ARGS...]: starts the daemon, waits (5 s) until GET /1.0 answers. Returns 1 when
+# mgr_start [ARGS...]: starts the daemon, waits (5 s) until GET / answers. Returns 1 when
 # it does not (the daemon's exit status in MGR_EXIT when it died).
 mgr_start() {
 	local i
@@ -50,7 +50,7 @@ mgr_start() {
 			MGR_PID=
 			return 1
 		fi
-		curl -s -o /dev/null --max-time 1 --unix-socket "$MGR_SOCK" http://lxkit/1.0 && return 0
+		curl -s -o /dev/null --max-time 1 --unix-socket "$MGR_SOCK" http://lxkit/ && return 0
 		sleep 0.05
 	done
 	return 1

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# lxmanagerd killed with SIGKILL at every step of pool, volume and snapshot work (the
+# --test-pause hook holds it there), then restarted: the database and the storage agree, no
+# half-made volume, loop device or mount is left, and repeating the work succeeds (MG-17 A).
+# Then --test-fail at every step: a 500 naming the injected failure, and nothing left.
+. "$(dirname "$0")/test-manager-lib.sh"
+
+mgr_init
+lxt_require_tools mkfs.btrfs btrfs
+grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null || lxt_skip "no btrfs in this kernel"
+
+POOL_BODY='{"name":"mg-p","driver":"btrfs","config":{"size":"160MiB"}}'
+PP=$MGR_STATE/storage-pools/mg-p
+
+# pause_and_kill STEP METHOD PATH BODY: starts the daemon pausing at STEP, sends the request
+# in the background, waits for the pause, SIGKILLs the daemon, restarts it without hooks.
+pause_and_kill() {
+	local step=$1 got cpid
+
+	mgr_start --test-pause "$step" || lxt_bail "start with --test-pause $step failed"
+	curl -s -o /dev/null --max-time 60 --unix-socket "$MGR_SOCK" -X "$2" \
+		-H 'Content-Type: application/json' -d "$4" "http://lxkit$3" &
+	cpid=$!
+	got=$(mgr_wait_paused 20)
+	lxt_is "$got" "$step" "paused at $step"
+	lxt_match "$(tail -3 "$MGR_LOG")" "TEST-PAUSE $step" "... logged TEST-PAUSE"
+	mgr_stop KILL
+	wait "$cpid" 2>/dev/null
+	rm -f "$MGR_RUN/test-paused"
+	mgr_start || lxt_bail "restart after SIGKILL at $step failed: $(tail -5 "$MGR_LOG")"
+}
+
+# pool_absent DESC: no row, no loop file, no loop device, no mount, no mount point
+pool_absent() {
+	mgr_req GET /1.0/storage-pools/mg-p
+	lxt_is "$MGR_CODE|$(test -e "$MGR_STATE/disks/mg-p.img" && echo file)|$(mgr_loops | wc -l)|$(mgr_mounts | wc -l)|$(test -e "$PP" && echo dir)" \
+		"404||0|0|" "$1: no row, loop file, loop device, mount or mount point"
+}
+
+# --- pool creation ------------------------------------------------------------------------
+for step in loop-file loop-device mkfs mount; do
+	pause_and_kill "storage-pool-create/$step" POST /1.0/storage-pools "$POOL_BODY"
+	pool_absent "killed after $step, restarted"
+	mgr_expect POST /1.0/storage-pools "$POOL_BODY" 201 "creating mg-p again works"
+	mgr_expect DELETE /1.0/storage-pools/mg-p "" 200 "and deleting it"
+	mgr_stop TERM
+done
+pause_and_kill "storage-pool-create/mkdir" POST /1.0/storage-pools '{"name":"mg-d","driver":"dir"}'
+mgr_req GET /1.0/storage-pools/mg-d
+lxt_is "$MGR_CODE|$(test -e "$MGR_STATE/storage-pools/mg-d" && echo dir)" "404|" "dir pool killed after mkdir: no row, no directory"
+mgr_stop TERM
+
+# --- volumes and snapshots on a live pool ------------------------------------------------
+mgr_start || lxt_bail "start failed"
+mgr_expect POST /1.0/storage-pools "$POOL_BODY" 201 "pool mg-p for the volume steps"
+mgr_stop TERM
+
+pause_and_kill volume-create/storage POST /1.0/storage-pools/mg-p/volumes/custom '{"name":"mg-v1","config":{"size":"64MiB"}}'
+mgr_req GET /1.0/storage-pools/mg-p/volumes/custom/mg-v1
+lxt_is "$MGR_CODE|$(test -e "$PP/custom/mg-v1" && echo subvol)" "404|" "volume killed after its storage step: no row, no subvolume"
+mgr_req GET /1.0/storage-pools/mg-p/volumes
+lxt_is "$(mgr_jq -c .metadata)" "[]" "list and get agree (no ghost rows)"
+lxt_match "$(cat "$MGR_LOG")" "volume 'mg-v1' of pool 'mg-p' was left pending, removing it" "reconcile logged the undo"
+mgr_expect POST /1.0/storage-pools/mg-p/volumes/custom '{"name":"mg-v1","config":{"size":"64MiB"}}' 201 \
+	"MG-17: creating mg-v1 again works (no UNIQUE constraint left behind)"
+echo keep >"$PP/custom/mg-v1/data"
+mgr_stop TERM
+
+pause_and_kill volume-snapshot-create/storage POST /1.0/storage-pools/mg-p/volumes/custom/mg-v1/snapshots '{"name":"s1"}'
+mgr_req GET /1.0/storage-pools/mg-p/volumes/custom/mg-v1/snapshots
+lxt_is "$(mgr_jq -c .metadata)|$(test -e "$PP/custom-snapshots/mg-v1/s1" && echo snap)" "[]|" \
+	"snapshot killed after its storage step: no row, no snapshot subvolume"
+mgr_req POST /1.0/storage-pools/mg-p/volumes/custom/mg-v1/snapshots '{"name":"s1"}'
+lxt_is "$(mgr_wait_op)" Success "taking s1 again works"
+echo changed >"$PP/custom/mg-v1/data"
+mgr_stop TERM
+
+pause_and_kill volume-restore/storage PUT /1.0/storage-pools/mg-p/volumes/custom/mg-v1 '{"restore":"s1"}'
+lxt_is "$(cat "$PP/custom/mg-v1/data" 2>&1)|$(ls -A "$PP/custom" | grep -c '^\.')" "keep|0" \
+	"restore killed after its storage step: s1's data, no temporary entries"
+mgr_stop TERM
+
+pause_and_kill volume-delete/storage DELETE /1.0/storage-pools/mg-p/volumes/custom/mg-v1 ""
+mgr_req GET /1.0/storage-pools/mg-p/volumes/custom/mg-v1
+lxt_is "$MGR_CODE|$(test -e "$PP/custom/mg-v1" && echo subvol)|$(test -e "$PP/custom-snapshots/mg-v1" && echo snaps)" "404||" \
+	"MG-17: delete killed after its storage step is completed at restart"
+mgr_expect POST /1.0/storage-pools/mg-p/volumes/custom '{"name":"mg-v1"}' 201 "mg-v1 can be created again"
+
+# --- injected failures: the normal undo runs ----------------------------------------------
+mgr_stop TERM
+for step in volume-create/storage volume-snapshot-create/storage; do
+	mgr_start --test-fail "$step" || lxt_bail "start with --test-fail failed"
+	lxt_match "$(tail -3 "$MGR_LOG")" "Test hook: failing steps matching '$step'" "--test-fail is logged as a warning at start"
+	if [ "$step" = volume-create/storage ]; then
+		mgr_expect POST /1.0/storage-pools/mg-p/volumes/custom '{"name":"mg-v2"}' 500 \
+			"$step: 500 naming the injected failure" "injected failure at $step"
+		lxt_is "$(test -e "$PP/custom/mg-v2" && echo subvol)" "" "... and no subvolume"
+		mgr_expect GET /1.0/storage-pools/mg-p/volumes/custom/mg-v2 "" 404 "... and no row"
+	else
+		mgr_req POST /1.0/storage-pools/mg-p/volumes/custom/mg-v1/snapshots '{"name":"s2"}'
+		mgr_wait_op >/dev/null	# not in $(...): it sets MGR_BODY to the finished operation
+		lxt_is "$(mgr_jq .metadata.status)|$(mgr_jq .metadata.err)" "Failure|injected failure at $step" \
+			"$step: the operation fails naming the injected failure"
+		mgr_req GET /1.0/storage-pools/mg-p/volumes/custom/mg-v1/snapshots
+		lxt_is "$(mgr_jq -c .metadata)|$(test -e "$PP/custom-snapshots/mg-v1/s2" && echo snap)" "[]|" "... and no snapshot row or storage"
+	fi
+	mgr_stop TERM
+done
+mgr_start || lxt_bail "start failed"
+mgr_expect DELETE /1.0/storage-pools/mg-p/volumes/custom/mg-v1 "" 200 "delete mg-v1"
+mgr_expect DELETE /1.0/storage-pools/mg-p "" 200 "delete mg-p"
+mgr_stop TERM
+for step in loop-file loop-device mkfs mount; do
+	mgr_start --test-fail "storage-pool-create/$step" || lxt_bail "start failed"
+	mgr_expect POST /1.0/storage-pools "$POOL_BODY" 500 "pool create failing at $step: 500" \
+		"injected failure at storage-pool-create/$step"
+	pool_absent "failure at $step undone"
+	mgr_stop TERM
+done
+mgr_cleanup
+lxt_is "$(mgr_mounts | wc -l) $(mgr_loops | wc -l)" "0 0" "no mounts or loop devices left"
+lxt_done

@@ -76,6 +76,8 @@ lxl() {
 	RC=$?
 }
 out() { cat "$T/$1.out"; }
+# shellcheck disable=SC2317  # called through lxt_true
+is_subvolume() { btrfs subvolume show "$1" >/dev/null 2>&1; }
 err() { cat "$T/$1.err"; }
 
 # api METHOD PATH [BODY]: one request; the HTTP status in CODE, the body in BODY
@@ -133,7 +135,7 @@ cycle() {
 	lxt_match "$(grep '^lxc.rootfs.path' "$STATE/containers/$N/config")" "$V/rootfs\$" \
 		"$kind: lxc.rootfs.path points into the pool"
 	if [ "$kind" = btrfs ]; then
-		lxt_true "$kind: the root volume is a btrfs subvolume" btrfs -q subvolume show "$V" >/dev/null
+		lxt_true "$kind: the root volume is a btrfs subvolume" is_subvolume "$V"
 	fi
 	lxl "list0-$kind" list
 	lxt_match "$(out "list0-$kind")" "$N +container +STOPPED +- +$P" "$kind: list shows it STOPPED on $P"

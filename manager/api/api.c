@@ -7,13 +7,6 @@
 #include "api.h"
 #include "parse-util.h"
 
-#define ROUTE_TABLE(name) api_routes_##name,
-const struct api_route *const api_route_tables[] = {
-#include "route-tables.h"
-	NULL,
-};
-#undef ROUTE_TABLE
-
 static const char *const method_names[API_METHOD_MAX] = {
 	[API_GET] = "GET", [API_PUT] = "PUT", [API_PATCH] = "PATCH",
 	[API_POST] = "POST", [API_DELETE] = "DELETE",

@@ -182,6 +182,12 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	/* truncate, chmod, chown, utimens: only cgroupfs objects can be changed */
 	if (!vfs_kind_is_cgfs(kind))
 		return (void) fuse_reply_err(req, EPERM);
+	/* a size or time change does nothing on cgroupfs, but truncate(2) and touch still need
+	 * write access there first (test-security: uid 65534 could "truncate" release_agent) */
+	if ((to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) &&
+	    (r = cgfs_access(&s->fs, path, &cr, W_OK)) < 0)
+		return (void) fuse_reply_err(req, -r);
 	r = cgfs_setattr(&s->fs, path, &cr, to_set & FUSE_SET_ATTR_MODE, attr->st_mode,
 			 to_set & FUSE_SET_ATTR_UID, attr->st_uid, to_set & FUSE_SET_ATTR_GID,
 			 attr->st_gid);

@@ -389,6 +389,7 @@ static int pool_patch(struct mgr *m, const struct api_req *req, struct api_resp 
 
 static int pool_delete(struct mgr *m, const struct api_req *req, struct api_resp *ret)
 {
+	const struct storage_driver *d;
 	g_autoptr(pool_row_t) row = NULL;
 	g_autoptr(struct_pool) p = NULL;
 	g_autoptr(GPtrArray) used = NULL;
@@ -428,7 +429,15 @@ static int pool_delete(struct mgr *m, const struct api_req *req, struct api_resp
 	if (r < 0)
 		return api_errorf(ret, 500, "cannot record the deletion of storage pool '%s'",
 				  row->name);
-	r = storage_driver_find(row->driver)->pool_delete(p, &err);
+	d = storage_driver_find(row->driver);
+	if (d->probe(NULL, NULL) < 0) {
+		/* a pool from a host that had the driver (MG-12): its storage cannot be reached
+		 * from here, so only the record goes */
+		log_warning("Storage pool '%s': driver %s is unavailable here, deleting its record "
+			    "only", row->name, row->driver);
+		r = 0;
+	} else
+		r = d->pool_delete(p, &err);
 	if (r < 0) {
 		(void) db_pool_set_state(m->db, row->id, "created");
 		return api_errorf(ret, r == -ENOTEMPTY || r == -EBUSY ? 409 : 500,

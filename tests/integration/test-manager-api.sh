@@ -181,6 +181,28 @@ mgr_start || lxt_bail "restart failed"
 mgr_req GET /1.0/storage-pools/g
 lxt_is "$(mgr_jq .metadata.status)" Created "MG-15: g is available again after its source is back and a restart"
 
+# MG-12 step 4: a database from a host that had a zfs pool
+mgr_stop TERM
+"$LXT_PY" - "$MGR_STATE/manager.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+with db:
+    cur = db.execute("INSERT INTO storage_pools (name, driver, config, state, created_at) VALUES "
+                     "('mg-z9', 'zfs', '{\"zfs.pool_name\":\"tank\"}', 'created', "
+                     "'2026-01-01T00:00:00.000000Z')")
+    db.execute("INSERT INTO storage_volumes (pool_id, name, type, state, created_at) VALUES "
+               "(?, 'zv', 'custom', 'created', '2026-01-01T00:00:00.000000Z')", (cur.lastrowid,))
+PY
+mgr_start || lxt_bail "MG-12: the manager did not start with a zfs pool in its database"
+mgr_req GET /1.0/storage-pools/mg-z9
+lxt_is "$(mgr_jq .metadata.status)" Unavailable "MG-12: the zfs pool from another host is Unavailable"
+lxt_match "$(mgr_jq .metadata.status_reason)" "driver zfs unavailable: zpool not found in PATH" "... with the concrete reason"
+mgr_expect POST /1.0/storage-pools/mg-z9/volumes/custom '{"name":"zv2"}' 503 "MG-12: a volume on it: 503 with the reason" "mg-z9' is unavailable: driver zfs unavailable"
+mgr_req GET /1.0/storage-pools/p1
+lxt_is "$(mgr_jq .metadata.status)" Created "MG-12: the other pools are unaffected"
+mgr_expect DELETE /1.0/storage-pools/mg-z9/volumes/custom/zv "" 200 "MG-12: its volume record can be deleted"
+mgr_expect DELETE /1.0/storage-pools/mg-z9 "" 200 "MG-12: its record can be deleted"
+
 # clean delete of everything
 for v in v1 v3 b1; do
 	mgr_expect DELETE /1.0/storage-pools/p1/volumes/custom/$v "" 200 "delete volume $v"

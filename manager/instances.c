@@ -24,6 +24,7 @@
 #include "storage/volumes.h"
 #include "util/names.h"
 #include "util/revert.h"
+#include "util/run.h"
 #include "util/size.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
@@ -404,6 +405,9 @@ struct inst_job {
 	char *name, *pool_name, *template_name, *description, *devices, *snap, *action;
 	char *exec_id;
 	char **argv;
+	char *src_name, *src_snap;	/* copy: the source instance and snapshot (NULL: none) */
+	struct pool *src_pool;
+	bool instance_only, src_was_running;
 	bool ephemeral, force, record;
 	int timeout;
 	int64_t pool_id, volume_id, snap_id;
@@ -425,6 +429,9 @@ static void inst_job_free(gpointer data)
 	g_free(j->action);
 	g_free(j->exec_id);
 	g_strfreev(j->argv);
+	g_free(j->src_name);
+	g_free(j->src_snap);
+	pool_free(j->src_pool);
 	pool_free(j->p);
 	if (j->config)
 		g_hash_table_unref(j->config);
@@ -469,12 +476,115 @@ static void undo_unfreeze(void *data)
 
 /* ---- create -------------------------------------------------------------------------- */
 
+/* The LXC config lines of the template, kept in the root volume beside rootfs/ (spec §1.2:
+ * "rootfs/ plus manager metadata"), so that copies and restores carry them along */
+#define TEMPLATE_ITEMS_FILE "lxc-template.conf"
+
+/* Copies the directory tree @src of pool @sp to the new volume or snapshot @dst of @dp: the
+ * driver's copy (btrfs snapshot, reflink) within a pool, else cp -a with reflink where
+ * possible. Leaves nothing at @dst on failure. */
+static int copy_tree(struct pool *sp, const char *src, struct pool *dp, const char *dst,
+		     bool readonly, char **ret_err)
+{
+	const struct storage_driver *d = storage_driver_find(dp->driver);
+	g_autofree char *ignored = NULL;
+	int r;
+
+	if (!d) {
+		*ret_err = g_strdup_printf("pool '%s' has the unknown driver '%s'", dp->name, dp->driver);
+		return -EINVAL;
+	}
+	if (streq(sp->name, dp->name)) {
+		r = d->vol_copy(dp, src, dst, readonly, ret_err);
+	} else {
+		g_autofree char *src_dot = g_build_filename(src, ".", NULL);
+		const char *argv[] = { "cp", "-a", "--reflink=auto", "--", src_dot, dst, NULL };
+
+		r = d->vol_create(dp, dst, ret_err);
+		if (r >= 0)
+			r = run_tool(argv, NULL, ret_err) < 0 ? -EIO : 0;
+	}
+	if (r < 0)
+		(void) d->vol_delete(dp, dst, &ignored);
+	return r;
+}
+
+/* Copy: the root volume from the source instance (frozen while running) or its snapshot,
+ * then, unless instance_only, the source's snapshots with their rows */
+static int copy_volume(struct mgr *m, struct inst_job *j, char **ret_err)
+{
+	g_autofree char *src = NULL, *dst = volume_path(j->p, "container", j->name);
+	g_autofree char *e2 = NULL;
+	enum inst_status st = INST_STOPPED;
+	int r;
+
+	if (j->src_snap) {
+		src = volume_snapshot_path(j->src_pool, "container", j->src_name, j->src_snap);
+	} else {
+		src = volume_path(j->src_pool, "container", j->src_name);
+		r = inst_rt_state(m, j->src_name, &st, NULL, ret_err);
+		if (r < 0)
+			return r;
+		if (st == INST_RUNNING) {
+			r = inst_rt_freeze(m, j->src_name, ret_err);
+			if (r < 0)
+				return r;
+		}
+	}
+	r = copy_tree(j->src_pool, src, j->p, dst, false, ret_err);
+	if (st == INST_RUNNING && inst_rt_unfreeze(m, j->src_name, &e2) < 0)
+		log_error("Failed to thaw '%s' after copying it: %s", j->src_name, e2);
+	if (r < 0 || j->instance_only || j->src_snap)
+		return r;
+	{
+		g_autoptr(pool_row_t) sprow = NULL;
+		g_autoptr(pool_row_t) dprow = NULL;
+		g_autoptr(volume_row_t) sv = NULL, dv = NULL;
+		g_autoptr(GPtrArray) snaps = NULL;
+		g_autofree char *dir = volume_snapshot_path(j->p, "container", j->name, NULL);
+
+		if (db_pool_get(m->db, j->src_pool->name, &sprow) < 0 ||
+		    db_pool_get(m->db, j->p->name, &dprow) < 0 ||
+		    db_volume_get(m->db, sprow->id, "container", j->src_name, &sv) < 0 ||
+		    db_volume_get(m->db, dprow->id, "container", j->name, &dv) < 0 ||
+		    db_snapshot_list(m->db, sv->id, &snaps) < 0) {
+			*ret_err = g_strdup_printf("cannot read the snapshots of '%s'", j->src_name);
+			return -EIO;
+		}
+		if (snaps->len > 0 && g_mkdir_with_parents(dir, 0711) < 0) {
+			*ret_err = g_strdup_printf("cannot create '%s': %s", dir, g_strerror(errno));
+			return -EIO;
+		}
+		for (guint i = 0; i < snaps->len; i++) {
+			struct snapshot_row *s = snaps->pdata[i];
+			g_autofree char *ss = NULL, *ds = NULL;
+			struct snapshot_row row = { .volume_id = dv->id, .name = s->name,
+						    .description = s->description, .state = "created",
+						    .created_at = s->created_at };
+
+			if (!streq(s->state, "created"))
+				continue;
+			ss = volume_snapshot_path(j->src_pool, "container", j->src_name, s->name);
+			ds = volume_snapshot_path(j->p, "container", j->name, s->name);
+			r = copy_tree(j->src_pool, ss, j->p, ds, true, ret_err);
+			if (r < 0)
+				return r;
+			r = db_snapshot_insert(m->db, &row);
+			if (r < 0) {
+				*ret_err = g_strdup_printf("cannot record snapshot '%s' of '%s'", s->name, j->name);
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
 static int create_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 {
 	struct inst_job *j = data;
 	_cleanup_revert_ struct revert_stack rs = {};
 	g_autofree char *now = mgr_now_rfc3339(), *vol = NULL, *rootfs = NULL, *work = NULL;
-	g_autofree char *items = NULL, *url = instance_url(j->name);
+	g_autofree char *items = NULL, *url = instance_url(j->name), *items_path = NULL;
 	struct instance_row row = { .name = j->name, .type = "container", .description = j->description,
 				    .config = j->config, .devices = j->devices, .ephemeral = j->ephemeral,
 				    .pool = j->pool_name, .created_at = now };
@@ -494,7 +604,13 @@ static int create_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	r = mgr_step(m, "instance-create/volume", ret_err);
 	if (r < 0)
 		return r;
-	r = volume_storage_create(j->p, "container", j->name, false, 0, ret_err);
+	if (j->src_name)
+		r = copy_volume(m, j, ret_err);
+	else
+		r = volume_storage_create(j->p, "container", j->name, false, 0, ret_err);
+	/* a failed copy may have made some snapshots: the undo removes the whole volume */
+	if (r < 0 && j->src_name)
+		undo_volume(j);
 	if (r < 0)
 		return r;
 	revert_push(&rs, undo_volume, j);
@@ -505,16 +621,34 @@ static int create_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 		return r;
 	vol = volume_path(j->p, "container", j->name);
 	rootfs = g_build_filename(vol, "rootfs", NULL);
-	work = g_build_filename(m->runtime_dir, "instance-create", j->name, NULL);
-	(void) rm_rf(work);
-	if (g_mkdir_with_parents(work, 0700) < 0) {
-		*ret_err = g_strdup_printf("cannot create '%s': %s", work, g_strerror(errno));
-		return -EIO;
+	items_path = g_build_filename(vol, TEMPLATE_ITEMS_FILE, NULL);
+	if (j->src_name) {
+		/* the copied volume has its rootfs and the template's items */
+		g_autoptr(GError) gerr = NULL;
+
+		if (!g_file_get_contents(items_path, &items, NULL, &gerr)) {
+			*ret_err = g_strdup_printf("the copied volume of '%s' has no template items: %s",
+						   j->src_name, gerr->message);
+			return -EIO;
+		}
+	} else {
+		g_autoptr(GError) gerr = NULL;
+
+		work = g_build_filename(m->runtime_dir, "instance-create", j->name, NULL);
+		(void) rm_rf(work);
+		if (g_mkdir_with_parents(work, 0700) < 0) {
+			*ret_err = g_strdup_printf("cannot create '%s': %s", work, g_strerror(errno));
+			return -EIO;
+		}
+		r = inst_rt_template(j->template_name, j->name, rootfs, work, &items, ret_err);
+		(void) rm_rf(work);
+		if (r < 0)
+			return r;
+		if (!g_file_set_contents(items_path, items, -1, &gerr)) {
+			*ret_err = g_strdup_printf("cannot write '%s': %s", items_path, gerr->message);
+			return -EIO;
+		}
 	}
-	r = inst_rt_template(j->template_name, j->name, rootfs, work, &items, ret_err);
-	(void) rm_rf(work);
-	if (r < 0)
-		return r;
 	mgr_step_done(m, "instance-create/rootfs");
 
 	r = mgr_step(m, "instance-create/config", ret_err);
@@ -547,10 +681,14 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 	g_autoptr(struct_pool) p = NULL;
 	g_autofree char *devices = NULL, *lxcdir = NULL, *lxcpath = NULL, *url = NULL;
 	const char *name = NULL, *type = "container", *description = "", *stype = NULL;
-	const char *template_name = NULL, *pool = NULL;
+	const char *template_name = NULL, *pool = NULL, *copy_from = NULL;
+	g_autoptr(instance_row_t) src_row = NULL;
+	g_autoptr(struct_pool) src_pool = NULL;
+	g_autoptr(volume_row_t) src_vol = NULL;
+	g_autofree char *src_name = NULL, *src_snap = NULL;
 	struct inst_limits limits = {};
 	JsonObject *o, *src = NULL, *devs = NULL;
-	bool ephemeral = false;
+	bool ephemeral = false, instance_only = false;
 	struct inst_job *j;
 	int r;
 
@@ -595,20 +733,61 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 		return api_errorf(ret, 400, "field 'source' is required: {\"type\": \"template\", "
 				  "\"template\": \"busybox\"}");
 	if ((r = api_obj_string(src, "type", &stype, ret)) < 0 ||
-	    (r = api_obj_string(src, "template", &template_name, ret)) < 0)
+	    (r = api_obj_string(src, "template", &template_name, ret)) < 0 ||
+	    (r = api_obj_string(src, "source", &copy_from, ret)) < 0 ||
+	    (r = api_obj_bool(src, "instance_only", &instance_only, ret)) < 0)
 		return r;
-	if (!stype || !streq(stype, "template")) {
-		if (stype && (streq(stype, "copy") || streq(stype, "none")))
-			return api_errorf(ret, 400, "source type '%s' is not available in this manager yet; "
-					  "use 'template'", stype);
+	if (stype && streq(stype, "copy")) {
+		/* "NAME" or "NAME/SNAP": the source, its pool the default target */
+		g_auto(GStrv) parts = copy_from ? g_strsplit(copy_from, "/", 3) : NULL;
+
+		if (template_name)
+			return api_errorf(ret, 400, "field 'source.template' does not apply to a copy");
+		if (!parts || !parts[0] || (parts[1] && parts[2]) || !name_instance_valid(parts[0]) ||
+		    (parts[1] && !name_object_valid(parts[1])))
+			return api_errorf(ret, 400, "invalid copy source '%s': expected INSTANCE or "
+					  "INSTANCE/SNAPSHOT", copy_from ? copy_from : "");
+		if (inst_db_get(m->db, parts[0], &src_row) < 0 || !streq(src_row->state, "created"))
+			return api_errorf(ret, 404, "source instance '%s' not found", parts[0]);
+		r = instance_storage(m, src_row, true, NULL, &src_pool, &src_vol, ret);
+		if (r < 0)
+			return r;
+		if (parts[1]) {
+			g_autoptr(snapshot_row_t) ss = NULL;
+
+			if (db_snapshot_get(m->db, src_vol->id, parts[1], &ss) < 0 ||
+			    !streq(ss->state, "created"))
+				return api_errorf(ret, 404, "snapshot '%s' of instance '%s' not found",
+						  parts[1], parts[0]);
+			src_snap = g_strdup(parts[1]);
+		}
+		src_name = g_strdup(parts[0]);
+		if (!json_object_has_member(o, "config")) {
+			g_hash_table_unref(config);
+			config = g_hash_table_ref(src_row->config);
+		}
+		if (!devs) {
+			g_autoptr(JsonNode) dn = devices_node(src_row->devices);
+
+			devs = json_node_get_object(dn);
+			r = devices_validate(devs, &pool, &devices, ret);
+			if (r < 0)
+				return r;
+			pool = src_row->pool;
+			devs = NULL;
+		}
+	} else if (!stype || !streq(stype, "template")) {
+		if (stype && streq(stype, "none"))
+			return api_errorf(ret, 400, "source type 'none' is for virtual machines, which are "
+					  "not available in this manager yet");
 		return api_errorf(ret, 400, "invalid source type '%s': expected 'template', 'copy' or "
 				  "'none'", stype ? stype : "");
-	}
-	if (!template_name || !streq(template_name, "busybox"))
+	} else if (!template_name || !streq(template_name, "busybox")) {
 		return api_errorf(ret, 400, "invalid template '%s': only 'busybox' is supported",
 				  template_name ? template_name : "");
+	}
 	r = config_validate(config, &limits, ret);
-	if (r >= 0)
+	if (r >= 0 && (devs || !src_name))
 		r = devices_validate(devs, &pool, &devices, ret);
 	if (r < 0) {
 		limits_done(&limits);
@@ -648,6 +827,10 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 	j->ephemeral = ephemeral;
 	j->config = g_steal_pointer(&config);
 	j->limits = limits;
+	j->src_name = g_steal_pointer(&src_name);
+	j->src_snap = g_steal_pointer(&src_snap);
+	j->src_pool = g_steal_pointer(&src_pool);
+	j->instance_only = instance_only;
 	url = instance_url(name);
 	return op_start(m, "Creating instance", "instances", url, create_work, j, inst_job_free, ret);
 }

@@ -32,6 +32,7 @@ static const char *arg_memory;
 static const char *arg_cpus;
 static const char *arg_kernel, *arg_initrd, *arg_append;
 static int arg_timeout = -1;
+static bool arg_show_log;
 static json_object *arg_config;		/* -c k=v (create) */
 
 static void json_putp(json_object **o)
@@ -98,7 +99,8 @@ int mgr_route_scan(int argc, char *argv[], struct mgr_route *ret)
 bool mgr_verb_is_manager_only(const char *verb)
 {
 	return streq(verb, "storage") || streq(verb, "volume") || streq(verb, "snapshot") ||
-	       streq(verb, "freeze") || streq(verb, "unfreeze");
+	       streq(verb, "freeze") || streq(verb, "unfreeze") || streq(verb, "copy") ||
+	       streq(verb, "console");
 }
 
 bool mgr_route_is_remote(const struct mgr_route *route)
@@ -563,6 +565,67 @@ static int cmd_create(int n, char **ops)
 	return act("POST", "/1.0/instances", body, NULL);
 }
 
+static int cmd_copy(int n, char **ops)
+{
+	_cleanup_json_ json_object *body = json_object_new_object();
+	_cleanup_free_ char *inst = NULL, *snap = NULL;
+	json_object *src = json_object_new_object();
+	int r;
+
+	json_object_object_add(body, "source", src);
+	if ((r = need_ops("copy", n, 2, 2, "SOURCE[/SNAPSHOT] NAME [--storage POOL]")))
+		return r;
+	/* SOURCE/SNAPSHOT has the shape of a target: both parts checked the same way */
+	if (mcf_target_parse(ops[0], &inst, &snap) < 0)
+		return usage_error("Invalid copy source '%s': expected NAME or NAME/SNAPSHOT", ops[0]);
+	if (strchr(ops[1], '/'))
+		return usage_error("Invalid copy target '%s': a new instance name", ops[1]);
+	json_object_object_add(body, "name", json_object_new_string(ops[1]));
+	json_object_object_add(src, "type", json_object_new_string("copy"));
+	json_object_object_add(src, "source", json_object_new_string(ops[0]));
+	if (arg_storage) {
+		json_object *devs = json_object_new_object(), *root = json_object_new_object();
+
+		json_object_object_add(root, "type", json_object_new_string("disk"));
+		json_object_object_add(root, "path", json_object_new_string("/"));
+		json_object_object_add(root, "pool", json_object_new_string(arg_storage));
+		json_object_object_add(devs, "root", root);
+		json_object_object_add(body, "devices", devs);
+	}
+	return act("POST", "/1.0/instances", body, NULL);
+}
+
+static int cmd_console(int n, char **ops)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char msg[512] = "";
+	long status = 0;
+	int r;
+
+	if ((r = need_ops("console", n, 1, 1, "NAME --show-log")))
+		return r;
+	if (!arg_show_log)
+		return usage_error("Command 'console' through the manager needs '--show-log' (no "
+				   "interactive console)");
+	path = build_path("/1.0/instances/%s/console", ops[0]);
+	if (!path)
+		return usage_error("Out of memory");
+	r = mgr_request_text(arg_socket, path, REQUEST_TIMEOUT_S, &text, &status, msg, sizeof(msg));
+	if (r < 0)
+		return transport_fail(r, msg);
+	if (status != 200) {
+		_cleanup_(mgr_reply_done) struct mgr_reply rep = {};
+
+		/* an error reply is the JSON envelope */
+		rep.root = json_tokener_parse(text);
+		mgr_error("%s", rep.root && env_str(rep.root, "error") ? env_str(rep.root, "error")
+								  : "the manager refused the request");
+		return MGR_EXIT_REFUSED;
+	}
+	fputs(text, stdout);
+	return MGR_EXIT_OK;
+}
+
 static int instance_status(const char *name, char **ret_status)
 {
 	_cleanup_json_ json_object *md = NULL;
@@ -716,7 +779,7 @@ static int cmd_exec(int n, char **ops)
 enum {
 	OPT_SOCKET = 0x100, OPT_REMOTE, OPT_LOCAL, OPT_FORMAT, OPT_FORCE, OPT_TYPE, OPT_STORAGE,
 	OPT_TEMPLATE, OPT_MEMORY, OPT_CPUS, OPT_TIMEOUT, OPT_STATEFUL, OPT_VM, OPT_KERNEL,
-	OPT_INITRD, OPT_APPEND,
+	OPT_INITRD, OPT_APPEND, OPT_SHOW_LOG,
 };
 
 static const struct option mgr_options[] = {
@@ -738,6 +801,7 @@ static const struct option mgr_options[] = {
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "config", required_argument, NULL, 'c' },
+	{ "show-log", no_argument, NULL, OPT_SHOW_LOG },
 	{}
 };
 
@@ -750,6 +814,9 @@ static bool option_applies(const char *verb, int opt)
 	case OPT_TYPE:
 		return streq(verb, "volume");
 	case OPT_STORAGE:
+		return streq(verb, "create") || streq(verb, "copy");
+	case OPT_SHOW_LOG:
+		return streq(verb, "console");
 	case OPT_TEMPLATE:
 	case OPT_MEMORY:
 	case OPT_CPUS:
@@ -778,7 +845,8 @@ static void mgr_usage(void)
 	      "  snapshot create|list|restore|delete NAME|P/V [SNAP] [--stateful]\n"
 	      "  create N --storage P [--template busybox] [--memory S] [--cpus N] [-c k=v]\n"
 	      "  start|stop [--force]|restart|freeze|unfreeze N   delete N [--force]\n"
-	      "  list   info N   exec N -- CMD...\n"
+	      "  list   info N   exec N -- CMD...   copy SRC[/SNAP] DST [--storage P]\n"
+	      "  console N --show-log\n"
 	      "Socket: --socket PATH, else $LXKIT_SOCKET, else " MCF_DEFAULT_SOCKET ".\n"
 	      "Exit codes: 0 done, 1 refused by the manager, 2 usage error, 3 manager unreachable.\n",
 	      stdout);
@@ -866,6 +934,9 @@ int mgr_cli_main(int argc, char *argv[])
 		case OPT_STATEFUL:
 			arg_stateful = true;
 			break;
+		case OPT_SHOW_LOG:
+			arg_show_log = true;
+			break;
 		case 'c':
 			r = add_kv_operands(config, 1, &optarg);
 			if (r)
@@ -901,6 +972,10 @@ int mgr_cli_main(int argc, char *argv[])
 		return cmd_delete(n, ops);
 	if (streq(verb, "exec"))
 		return cmd_exec(n, ops);
+	if (streq(verb, "copy"))
+		return cmd_copy(n, ops);
+	if (streq(verb, "console"))
+		return cmd_console(n, ops);
 	if (streq(verb, "start") || streq(verb, "stop") || streq(verb, "restart") ||
 	    streq(verb, "freeze") || streq(verb, "unfreeze")) {
 		if ((r = need_ops(verb, n, 1, 1, "NAME")))

@@ -204,6 +204,80 @@ cycle() {
 cycle "$BP" "$PFX-b" btrfs
 cycle "$DP" "$PFX-d" dir
 
+# MG-10 (btrfs variant): restoring an older snapshot keeps the newer ones, each restorable
+N=$PFX-b
+lxl m10w2 exec "$N" -- sh -c 'echo 2 > /root/v'
+lxl m10s2 snapshot create "$N" s2
+lxt_is "$RC" 0 "MG-10: snapshot s2 (v=2): exit 0 $(err m10s2)"
+lxl m10w3 exec "$N" -- sh -c 'echo 3 > /root/v'
+lxl m10s3 snapshot create "$N" s3
+lxt_is "$RC" 0 "MG-10: snapshot s3 (v=3): exit 0 $(err m10s3)"
+lxl m10r1 snapshot restore "$N" s1
+lxt_is "$RC" 0 "MG-10: restore of the oldest snapshot s1: exit 0 $(err m10r1)"
+lxl m10c1 exec "$N" -- sh -c 'cat /root/data; test -e /root/v && echo v-exists || echo no-v'
+lxt_is "$(out m10c1)" $'one\nno-v' "MG-10: s1's content is back (data=one, no v)"
+lxl m10ls snapshot list "$N" --format json
+lxt_is "$(python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)))' \
+	<"$T/m10ls.out" 2>&1)" "s1 s2 s3" "MG-10: s2 and s3 are kept"
+lxl m10r3 snapshot restore "$N" s3
+lxl m10c3 exec "$N" -- cat /root/v
+lxt_is "$RC:$(out m10c3)" 0:3 "MG-10: the newer s3 is still restorable (v=3)"
+lxl m10r2 snapshot restore "$N" s2
+lxl m10c2 exec "$N" -- cat /root/v
+lxt_is "$RC:$(out m10c2)" 0:2 "MG-10: and s2 too (v=2)"
+
+# copies: from a snapshot to the other pool (no snapshots), and of the running instance with
+# its snapshots on the same pool
+lxl cp1 copy "$N/s3" "$PFX-c" --storage "$DP"
+lxt_is "$RC" 0 "copy $N/s3 to $PFX-c on $DP: exit 0 $(err cp1)"
+lxt_true "copy: the rootfs is on $DP" test -x "$STATE/storage-pools/$DP/containers/$PFX-c/rootfs/bin/busybox"
+lxl cp1s start "$PFX-c"
+lxl cp1c exec "$PFX-c" -- sh -c 'cat /root/v; hostname'
+lxt_is "$(out cp1c)" $'3\n'"$PFX-c" "copy: started, it has s3's data and its own hostname"
+lxl cp1l snapshot list "$PFX-c" --format json
+lxt_is "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$T/cp1l.out" 2>&1)" 0 \
+	"copy of a snapshot: no snapshots"
+lxl cp2 copy "$N" "$PFX-e"
+lxt_is "$RC" 0 "copy of the running $N to $PFX-e: exit 0 $(err cp2)"
+lxl cp2l snapshot list "$PFX-e" --format json
+lxt_is "$(python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)))' \
+	<"$T/cp2l.out" 2>&1)" "s1 s2 s3" "copy of an instance: its snapshots come along"
+lxt_true "copy: the snapshots are on the pool" \
+	test -f "$STATE/storage-pools/$BP/containers-snapshots/$PFX-e/s3/rootfs/root/v"
+api GET "/1.0/instances/$N/state"
+lxt_match "$BODY" '"status" *: *"Running"' "copy: the source runs on (thawed after the copy)"
+lxl cp3 copy "$N/nope" "$PFX-f"
+lxt_is "$RC" 1 "copy from a missing snapshot: exit 1"
+lxt_match "$(err cp3)" "snapshot 'nope' of instance '$N' not found" "... naming the snapshot"
+lxl cp4 copy "$N" "$PFX-c"
+lxt_is "$RC" 1 "copy to a taken name: exit 1"
+for c in "$PFX-c" "$PFX-e"; do
+	lxl "cpdel-$c" delete "$c" --force
+	lxt_is "$RC" 0 "delete --force $c: exit 0 $(err "cpdel-$c")"
+done
+
+# MG-09 step 8: a dir-pool snapshot taken while a process appends a line every 10 ms holds
+# whole lines only (the container is frozen while it is copied)
+D=$PFX-d
+# shellcheck disable=SC2016  # expanded by the container's shell
+lxl m9w exec "$D" -- sh -c 'i=0; while [ $i -lt 60000 ]; do echo "counter $i end" >> /root/counter; i=$((i+1)); usleep 10000; done </dev/null >/dev/null 2>&1 & echo $! > /root/writer.pid'
+sleep 2
+lxl m9s snapshot create "$D" w1
+lxt_is "$RC" 0 "MG-09: snapshot while a writer appends: exit 0 $(err m9s)"
+SNAPF=$STATE/storage-pools/$DP/containers-snapshots/$D/w1/rootfs/root/counter
+lxt_num "$(wc -l <"$SNAPF" 2>/dev/null || echo 0)" -gt 10 "MG-09: the snapshot has the writer's lines"
+lxt_is "$(grep -cvE '^counter [0-9]+ end$' "$SNAPF" 2>&1)" 0 "MG-09: every line in the snapshot is whole"
+lxt_is "$(tail -c 1 "$SNAPF" | od -An -c | tr -d ' ')" '\n' "MG-09: the snapshot's file ends with a newline"
+# shellcheck disable=SC2016  # expanded by the container's shell
+lxl m9k exec "$D" -- sh -c 'kill "$(cat /root/writer.pid)"'
+lxt_is "$RC" 0 "MG-09: the writer is stopped"
+
+# console log
+lxl con console "$N" --show-log
+lxt_is "$RC" 0 "console --show-log: exit 0 $(err con)"
+lxl con2 console "$N"
+lxt_is "$RC" 2 "console without --show-log: exit 2"
+
 # freeze / unfreeze through the manager
 N=$PFX-b
 lxl freeze freeze "$N"

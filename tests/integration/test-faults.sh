@@ -78,7 +78,7 @@ reads=$(sed -n 's/^reads=//p' "$T/vanish.out")
 outcomes=$(sed -n 's/^value=\(.*\) count=\(.*\)/\1:\2/p' "$T/vanish.out" | tr '\n' ' ')
 others=$(grep '^value=' "$T/vanish.out" | grep -v -e "^value=196608 " -e "^value=$HOST_TOTAL " | tr '\n' ' ')
 fault cgroup-vanish-race "$reads reads during $cycles move/rmdir/mkdir cycles ($mover_errors mover steps refused): outcomes (MemTotal kB:count) $outcomes"
-lxt_num "$cycles" -ge 20 "cgroup-vanish: at least 20 rmdir/mkdir cycles of the reader's cgroup ran"
+lxt_num "$cycles" -ge 10 "cgroup-vanish: at least 10 rmdir/mkdir cycles of the reader's cgroup ran"
 lxt_num "${reads:-0}" -ge 50 "cgroup-vanish: the reader got through at least 50 reads"
 lxt_is "$others" "" "cgroup-vanish: every read was the cgroup's 196608 kB or the host's $HOST_TOTAL kB (no error, no other value)"
 lxt_match "$outcomes" "(^| )196608:" "cgroup-vanish: some reads did land in the cgroup (the race was run)"

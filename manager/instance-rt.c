@@ -3,10 +3,10 @@
  * template, criu (instance-rt.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "instance-rt.h"
@@ -56,40 +56,65 @@ static char *one_line(const char *text)
 	return g_strjoinv("; ", lines);
 }
 
-/* Runs @argv, waits; *ret_exit is its exit status (-1 when killed by a signal). Output
- * captured unless the paths are given (then written there). 0, or -ENOENT / -EIO when it
- * could not be run at all. */
+/* Runs @argv (stdin /dev/null), waits; *ret_exit is its exit status (-1 when killed by a
+ * signal). Output captured unless the paths are given (then written there). 0, or -ENOENT /
+ * -EIO when it could not be run at all. g_spawn rather than GSubprocess: GSubprocessLauncher
+ * from several worker threads trips glib's "GSubprocessFlags unreferenced too often". */
 static int spawn(const char *const *argv, const char *stdout_path, const char *stderr_path,
 		 char **ret_out, char **ret_errtext, int *ret_exit, char **ret_err)
 {
-	g_autoptr(GSubprocessLauncher) l = NULL;
-	g_autoptr(GSubprocess) p = NULL;
 	g_autoptr(GError) gerr = NULL;
 	g_autofree char *out = NULL, *errtext = NULL, *cmd = g_strjoinv(" ", (char **) argv);
-	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDIN_INHERIT;
+	int status = 0;
 
 	log_debug("Running %s", cmd);
-	if (!stdout_path)
-		flags |= G_SUBPROCESS_FLAGS_STDOUT_PIPE;
-	if (!stderr_path)
-		flags |= G_SUBPROCESS_FLAGS_STDERR_PIPE;
-	l = g_subprocess_launcher_new(flags);
-	g_subprocess_launcher_set_stdin_file_path(l, "/dev/null");
-	if (stdout_path)
-		g_subprocess_launcher_set_stdout_file_path(l, stdout_path);
-	if (stderr_path)
-		g_subprocess_launcher_set_stderr_file_path(l, stderr_path);
-	p = g_subprocess_launcher_spawnv(l, argv, &gerr);
-	if (!p) {
+	if (stdout_path || stderr_path) {
+		int ofd = -1, efd = -1;
+		GPid pid;
+		bool ok;
+
+		if (stdout_path)
+			ofd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (stderr_path)
+			efd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if ((stdout_path && ofd < 0) || (stderr_path && efd < 0)) {
+			int r = -errno;
+
+			*ret_err = g_strdup_printf("cannot create the output files of '%s': %s", argv[0],
+						   g_strerror(-r));
+			if (ofd >= 0)
+				close(ofd);
+			if (efd >= 0)
+				close(efd);
+			return r;
+		}
+		ok = g_spawn_async_with_pipes_and_fds(NULL, argv, NULL,
+						      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+						      G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, -1, ofd, efd,
+						      NULL, NULL, 0, &pid, NULL, NULL, NULL, &gerr);
+		if (ofd >= 0)
+			close(ofd);
+		if (efd >= 0)
+			close(efd);
+		if (!ok) {
+			*ret_err = g_strdup_printf("cannot run '%s': %s", argv[0], gerr->message);
+			return g_error_matches(gerr, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT) ? -ENOENT : -EIO;
+		}
+		while (waitpid(pid, &status, 0) < 0) {
+			if (errno != EINTR) {
+				*ret_err = g_strdup_printf("cannot wait for '%s': %s", argv[0], g_strerror(errno));
+				g_spawn_close_pid(pid);
+				return -EIO;
+			}
+		}
+		g_spawn_close_pid(pid);
+	} else if (!g_spawn_sync(NULL, (char **) argv, NULL,
+				 G_SPAWN_SEARCH_PATH | G_SPAWN_CLOEXEC_PIPES | G_SPAWN_STDIN_FROM_DEV_NULL,
+				 NULL, NULL, &out, &errtext, &status, &gerr)) {
 		*ret_err = g_strdup_printf("cannot run '%s': %s", argv[0], gerr->message);
 		return g_error_matches(gerr, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT) ? -ENOENT : -EIO;
 	}
-	if (!g_subprocess_communicate_utf8(p, NULL, NULL, stdout_path ? NULL : &out,
-					   stderr_path ? NULL : &errtext, &gerr)) {
-		*ret_err = g_strdup_printf("cannot read the output of '%s': %s", argv[0], gerr->message);
-		return -EIO;
-	}
-	*ret_exit = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
+	*ret_exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (ret_out)
 		*ret_out = g_steal_pointer(&out);
 	if (ret_errtext)
@@ -171,19 +196,18 @@ int inst_rt_template(const char *template_name, const char *name, const char *ro
 	return 0;
 }
 
-int inst_rt_create(struct mgr *m, const char *name, const char *rootfs,
-		   const struct inst_limits *limits, const char *extra_items, char **ret_err)
+/* lxlaunch create ... under @lxcpath */
+static int define(const char *lxcpath, const char *name, const char *rootfs,
+		  const struct inst_limits *limits, char **ret_err)
 {
-	g_autofree char *lxcpath = inst_rt_lxcpath(m), *cfg_path = NULL;
 	g_autofree char *mem = NULL, *pids = NULL;
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	int r;
 
 	g_ptr_array_add(argv, (char *) lxlaunch_bin());
 	g_ptr_array_add(argv, "create");
 	g_ptr_array_add(argv, "--local");
 	g_ptr_array_add(argv, "--lxcpath");
-	g_ptr_array_add(argv, lxcpath);
+	g_ptr_array_add(argv, (char *) lxcpath);
 	g_ptr_array_add(argv, "--rootfs");
 	g_ptr_array_add(argv, (char *) rootfs);
 	if (limits && limits->memory) {
@@ -206,8 +230,17 @@ int inst_rt_create(struct mgr *m, const char *name, const char *rootfs,
 		*ret_err = g_strdup_printf("cannot create '%s': %s", lxcpath, g_strerror(errno));
 		return -errno;
 	}
-	r = run_ok((const char *const *) argv->pdata, "defining the LXC container",
-		   LXLAUNCH_EXIT_EXISTS, -EEXIST, NULL, ret_err);
+	return run_ok((const char *const *) argv->pdata, "defining the LXC container",
+		      LXLAUNCH_EXIT_EXISTS, -EEXIST, NULL, ret_err);
+}
+
+int inst_rt_create(struct mgr *m, const char *name, const char *rootfs,
+		   const struct inst_limits *limits, const char *extra_items, char **ret_err)
+{
+	g_autofree char *lxcpath = inst_rt_lxcpath(m), *cfg_path = NULL;
+	int r;
+
+	r = define(lxcpath, name, rootfs, limits, ret_err);
 	if (r < 0)
 		return r;
 	if (extra_items && *extra_items) {
@@ -227,6 +260,106 @@ int inst_rt_create(struct mgr *m, const char *name, const char *rootfs,
 		}
 	}
 	return 0;
+}
+
+/* Replaces every occurrence of @from in @text by @to */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+	g_auto(GStrv) parts = g_strsplit(text, from, -1);
+
+	return g_strjoinv(to, parts);
+}
+
+int inst_rt_redefine(struct mgr *m, const char *name, const char *rootfs,
+		     const struct inst_limits *limits, const char *extra_items, const char *workdir,
+		     char **ret_err)
+{
+	g_autofree char *lxcpath = inst_rt_lxcpath(m);
+	g_autofree char *tdir = g_build_filename(workdir, name, NULL);
+	g_autofree char *ddir = g_build_filename(lxcpath, name, NULL);
+	g_autofree char *tprefix = g_strconcat(tdir, "/", NULL), *dprefix = g_strconcat(ddir, "/", NULL);
+	g_autoptr(GDir) d = NULL;
+	g_autoptr(GError) gerr = NULL;
+	const char *e;
+	int r;
+
+	r = define(workdir, name, rootfs, limits, ret_err);
+	if (r < 0)
+		return r;
+	/* the new files, with paths into the scratch lxcpath pointed at the real one, are
+	 * written beside the old ones and renamed over them (config last) */
+	d = g_dir_open(tdir, 0, &gerr);
+	if (!d) {
+		*ret_err = g_strdup_printf("cannot read '%s': %s", tdir, gerr->message);
+		return -EIO;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		g_dir_rewind(d);
+		while ((e = g_dir_read_name(d))) {
+			g_autofree char *src = g_build_filename(tdir, e, NULL), *dst = g_build_filename(ddir, e, NULL);
+			g_autofree char *text = NULL, *fixed = NULL, *all = NULL;
+			bool is_config = streq(e, "config");
+
+			if ((pass == 0) == is_config || !g_file_test(src, G_FILE_TEST_IS_REGULAR))
+				continue;
+			if (!g_file_get_contents(src, &text, NULL, &gerr)) {
+				*ret_err = g_strdup_printf("cannot read '%s': %s", src, gerr->message);
+				return -EIO;
+			}
+			fixed = replace_all(text, tprefix, dprefix);
+			all = is_config && extra_items ? g_strconcat(fixed, extra_items, NULL) : g_strdup(fixed);
+			if (!g_file_set_contents(dst, all, -1, &gerr)) {
+				*ret_err = g_strdup_printf("cannot write '%s': %s", dst, gerr->message);
+				return -EIO;
+			}
+		}
+	}
+	{
+		/* the scratch definition goes; its rootfs is not LXC's (rootfs.managed = 0) */
+		const char *argv[] = { lxlaunch_bin(), "delete", "--local", "--lxcpath", workdir, name, NULL };
+		g_autofree char *e2 = NULL;
+
+		if (run_ok(argv, "removing the scratch definition", -2, -EIO, NULL, &e2) < 0)
+			log_warning("Failed to remove the scratch definition of '%s': %s", name, e2);
+	}
+	return 0;
+}
+
+static int cgroup_set(const char *lxcpath, const char *name, const char *key, const char *value,
+		      char **ret_err)
+{
+	/* "--": a value of "-1" is not an option */
+	const char *argv[] = { "lxc-cgroup", "-P", lxcpath, "-n", name, "--", key, value, NULL };
+	g_autofree char *what = g_strdup_printf("setting %s to %s", key, value);
+
+	return run_ok(argv, what, -2, -EIO, NULL, ret_err);
+}
+
+static char *cgroup_dir(pid_t pid, const char *controller);
+
+int inst_rt_apply_limits(struct mgr *m, const char *name, pid_t pid,
+			 const struct inst_limits *limits, char **ret_err)
+{
+	g_autofree char *lxcpath = inst_rt_lxcpath(m), *mem_dir = cgroup_dir(pid, "memory");
+	g_autofree char *mem = NULL, *pids = NULL, *online = NULL;
+	bool v1 = mem_dir != NULL;
+	int r;
+
+	mem = limits->memory ? g_strdup_printf("%" G_GUINT64_FORMAT, limits->memory)
+			     : g_strdup(v1 ? "-1" : "max");
+	r = cgroup_set(lxcpath, name, v1 ? "memory.limit_in_bytes" : "memory.max", mem, ret_err);
+	if (r < 0)
+		return r;
+	pids = limits->processes ? g_strdup_printf("%" G_GUINT64_FORMAT, limits->processes) : g_strdup("max");
+	r = cgroup_set(lxcpath, name, "pids.max", pids, ret_err);
+	if (r < 0)
+		return r;
+	if (!limits->cpuset && !g_file_get_contents("/sys/devices/system/cpu/online", &online, NULL, NULL)) {
+		*ret_err = g_strdup("cannot read /sys/devices/system/cpu/online");
+		return -EIO;
+	}
+	return cgroup_set(lxcpath, name, "cpuset.cpus", limits->cpuset ? limits->cpuset : g_strstrip(online),
+			  ret_err);
 }
 
 int inst_rt_destroy(struct mgr *m, const char *name, char **ret_err)

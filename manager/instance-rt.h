@@ -48,6 +48,18 @@ struct inst_limits {
  * defined already. */
 int inst_rt_create(struct mgr *m, const char *name, const char *rootfs,
 		   const struct inst_limits *limits, const char *extra_items, char **ret_err);
+/* Replaces the LXC config of the defined container @name by a new definition with @rootfs,
+ * @limits and @extra_items, made by lxlaunch in the scratch lxcpath @workdir and moved into
+ * place (a running container keeps its settings until its next start; see
+ * inst_rt_apply_limits()). On failure the old config stays. */
+int inst_rt_redefine(struct mgr *m, const char *name, const char *rootfs,
+		     const struct inst_limits *limits, const char *extra_items, const char *workdir,
+		     char **ret_err);
+/* Sets @limits on the running container (init @pid) now, through lxc-cgroup: memory limit,
+ * cpuset and pids limit; an unset limit becomes unlimited (all online CPUs for the cpuset). */
+int inst_rt_apply_limits(struct mgr *m, const char *name, pid_t pid,
+			 const struct inst_limits *limits, char **ret_err);
+
 /* Undefines the container (stops it first); its rootfs stays. Absent is fine. */
 int inst_rt_destroy(struct mgr *m, const char *name, char **ret_err);
 

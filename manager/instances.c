@@ -408,6 +408,7 @@ struct inst_job {
 	char *src_name, *src_snap;	/* copy: the source instance and snapshot (NULL: none) */
 	struct pool *src_pool;
 	bool instance_only, src_was_running;
+	bool limits_changed;		/* update: limits.* differ from the stored config */
 	bool ephemeral, force, record;
 	int timeout;
 	int64_t pool_id, volume_id, snap_id;
@@ -884,11 +885,53 @@ static int instance_get(struct mgr *m, const struct api_req *req, struct api_res
 	return 0;
 }
 
+/* New limits: live on a running container, and in its LXC config for the next start */
+static int update_limits(struct mgr *m, struct inst_job *j, char **ret_err)
+{
+	g_autofree char *vol = volume_path(j->p, "container", j->name);
+	g_autofree char *rootfs = g_build_filename(vol, "rootfs", NULL);
+	g_autofree char *items_path = g_build_filename(vol, TEMPLATE_ITEMS_FILE, NULL);
+	g_autofree char *items = NULL, *work = NULL;
+	g_autoptr(GError) gerr = NULL;
+	enum inst_status st;
+	pid_t pid = 0;
+	int r;
+
+	if (!g_file_get_contents(items_path, &items, NULL, &gerr)) {
+		*ret_err = g_strdup_printf("cannot read the template items of '%s': %s", j->name,
+					   gerr->message);
+		return -EIO;
+	}
+	r = inst_rt_state(m, j->name, &st, &pid, ret_err);
+	if (r < 0)
+		return r;
+	if (st != INST_STOPPED) {
+		r = inst_rt_apply_limits(m, j->name, pid, &j->limits, ret_err);
+		if (r < 0)
+			return r;
+	}
+	work = g_build_filename(m->runtime_dir, "instance-update", NULL);
+	(void) rm_rf(work);
+	if (g_mkdir_with_parents(work, 0700) < 0) {
+		*ret_err = g_strdup_printf("cannot create '%s': %s", work, g_strerror(errno));
+		return -EIO;
+	}
+	r = inst_rt_redefine(m, j->name, rootfs, &j->limits, items, work, ret_err);
+	(void) rm_rf(work);
+	return r;
+}
+
 static int update_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 {
 	struct inst_job *j = data;
 	g_autofree char *url = instance_url(j->name);
 	int r;
+
+	if (j->limits_changed) {
+		r = update_limits(m, j, ret_err);
+		if (r < 0)
+			return r;
+	}
 
 	r = inst_db_update(m->db, j->name, j->description, j->config, j->devices, j->ephemeral);
 	if (r < 0) {
@@ -940,6 +983,16 @@ static int restore_work(struct mgr *m, struct op *op, void *data, char **ret_err
 	return 0;
 }
 
+static bool limits_differ(GHashTable *a, GHashTable *b)
+{
+	static const char *const keys[] = { "limits.memory", "limits.cpu", "limits.processes" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (g_strcmp0(g_hash_table_lookup(a, keys[i]), g_hash_table_lookup(b, keys[i])) != 0)
+			return true;
+	return false;
+}
+
 /* PUT (@replace) or PATCH: writable fields, or {"restore": "SNAP"} (PUT) */
 static int instance_update(struct mgr *m, const struct api_req *req, struct api_resp *ret,
 			   bool replace)
@@ -948,6 +1001,8 @@ static int instance_update(struct mgr *m, const struct api_req *req, struct api_
 	g_autoptr(GHashTable) config = NULL;
 	g_autofree char *etag = NULL, *devices = NULL, *url = NULL;
 	const char *restore = NULL, *description = NULL, *pool = NULL;
+	g_autoptr(struct_pool) p = NULL;
+	struct inst_limits limits = {};
 	bool ephemeral;
 	JsonObject *o, *devs = NULL;
 	struct inst_job *j;
@@ -1023,21 +1078,37 @@ static int instance_update(struct mgr *m, const struct api_req *req, struct api_
 			config = (g_hash_table_unref(config),
 				  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free));
 	}
-	r = config_validate(config, NULL, ret);
-	if (r < 0)
+	r = config_validate(config, &limits, ret);
+	if (r < 0) {
+		limits_done(&limits);
 		return r;
+	}
 	if (devs) {
 		r = devices_validate(devs, &pool, &devices, ret);
-		if (r < 0)
+		if (r >= 0 && !streq(pool, row->pool))
+			r = api_errorf(ret, 400, "the root disk of '%s' is on pool '%s': moving it to "
+				       "'%s' is not supported", row->name, row->pool, pool);
+		if (r < 0) {
+			limits_done(&limits);
 			return r;
-		if (!streq(pool, row->pool))
-			return api_errorf(ret, 400, "the root disk of '%s' is on pool '%s': moving it to "
-					  "'%s' is not supported", row->name, row->pool, pool);
+		}
 	} else {
 		devices = g_strdup(row->devices);
 	}
-	/* limits are applied when the container is defined; a change is stored and shown */
+	if (limits_differ(row->config, config)) {
+		g_autoptr(pool_row_t) prow = NULL;
+
+		/* limits change the LXC config: the pool holding the rootfs must be there */
+		r = instance_storage(m, row, true, &prow, &p, NULL, ret);
+		if (r < 0) {
+			limits_done(&limits);
+			return r;
+		}
+	}
 	j = g_new0(struct inst_job, 1);
+	j->limits = limits;
+	j->limits_changed = p != NULL;
+	j->p = g_steal_pointer(&p);
 	j->m = m;
 	j->name = g_strdup(row->name);
 	j->description = g_strdup(description);

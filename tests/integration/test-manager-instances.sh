@@ -87,6 +87,8 @@ api() {
 	CODE=$(curl "${args[@]}" "http://x$2")
 	BODY=$(cat "$T/api.body")
 }
+# op_status: the status of the operation in $BODY (a /wait reply)
+op_status() { python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["status"])' <<<"$BODY" 2>&1; }
 # jget FIELD: a top-level field of $BODY
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1" <<<"$BODY"; }
 
@@ -300,6 +302,34 @@ lxl snapdel snapshot delete "$N" s-frozen
 lxt_is "$RC" 0 "snapshot delete: exit 0 $(err snapdel)"
 lxt_false "snapshot delete: gone from the pool" \
 	test -e "$STATE/storage-pools/$BP/containers-snapshots/$N/s-frozen"
+
+# limits: PATCH sets them live on the running container and in its LXC config; PUT without
+# them lifts them
+cg() { lxc-cgroup -P "$STATE/containers" -n "$N" "$1" 2>&1; }
+api PATCH "/1.0/instances/$N" '{"config":{"limits.memory":"128MiB","limits.processes":"200","limits.cpu":"1"}}'
+lxt_is "$CODE" 202 "PATCH limits.memory=128MiB, limits.processes=200, limits.cpu=1: 202"
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=60"
+lxt_is "$(op_status)" Success "... the operation succeeds"
+lxt_is "$(cg memory.limit_in_bytes)" 134217728 "limits.memory is live: memory.limit_in_bytes 128 MiB"
+lxt_is "$(cg pids.max)" 200 "limits.processes is live: pids.max 200"
+lxt_is "$(cg cpuset.cpus)" 0 "limits.cpu=1 is live: cpuset.cpus 0"
+lxt_match "$(cat "$STATE/containers/$N/config")" "memory.limit_in_bytes = 134217728|memory.max = 134217728" \
+	"... and in the LXC config for the next start"
+api GET "/1.0/instances/$N"
+lxt_match "$BODY" '"limits.memory" *: *"128MiB"' "GET shows limits.memory as given"
+api PATCH "/1.0/instances/$N" '{"config":{"limits.memory":"lots"}}'
+lxt_is "$CODE" 400 "PATCH limits.memory=lots: 400"
+lxt_is "$(cg memory.limit_in_bytes)" 134217728 "... and the limit is unchanged"
+api PATCH "/1.0/instances/$N" '{"config":{"volatile.x":"1"}}'
+lxt_is "$CODE" 400 "PATCH of a volatile.* key: 400"
+api PUT "/1.0/instances/$N" '{"config":{},"description":"no limits"}'
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=60"
+lxt_is "$(op_status)" Success "PUT without limits: the operation succeeds"
+lxt_num "$(cg memory.limit_in_bytes)" -gt 1099511627776 "PUT without limits lifts the memory limit"
+lxt_is "$(cg pids.max)" max "... and the pids limit"
+lxt_false "... and the LXC config has no memory limit" grep -qE 'memory\.(limit_in_bytes|max) =' "$STATE/containers/$N/config"
+lxl lim-exec exec "$N" -- true
+lxt_is "$RC" 0 "the container still runs commands after the changes"
 
 # stateful snapshots: CRIU
 api POST "/1.0/instances/$N/snapshots" '{"name":"st1","stateful":true}'

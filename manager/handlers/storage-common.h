@@ -9,8 +9,9 @@
 #include "db/storage-db.h"
 #include "storage/storage.h"
 
-/* Validates @name (400), finds the row (404; pending or deleting pools count as absent)
- * and, with @need_available, answers 503 with the reason when the pool is Unavailable.
+/* Validates @name (400), finds the row (404; a pool being deleted counts as absent) and,
+ * with @need_available, answers 503 when the pool is being created (row 'pending', shown as
+ * status Pending) or Unavailable (with the reason).
  * On success *ret_row and *ret_pool (both may be NULL) are new. */
 int storage_pool_lookup(struct mgr *m, const char *name, bool need_available,
 			struct pool_row **ret_row, struct pool **ret_pool, struct api_resp *ret);

@@ -28,10 +28,13 @@ int storage_pool_lookup(struct mgr *m, const char *name, bool need_available,
 	if (!name_object_valid(name))
 		return api_errorf(ret, 400, "invalid storage pool name '%s'", name);
 	r = db_pool_get(m->db, name, &row);
-	if (r == -ENOENT || (r >= 0 && !streq(row->state, "created")))
+	if (r == -ENOENT || (r >= 0 && streq(row->state, "deleting")))
 		return api_errorf(ret, 404, "storage pool '%s' not found", name);
 	if (r < 0)
 		return api_errorf(ret, 500, "cannot read storage pool '%s' from the database", name);
+	/* a pool being made is shown (status Pending) but not used */
+	if (need_available && streq(row->state, "pending"))
+		return api_errorf(ret, 503, "storage pool '%s' is being created", name);
 	if (need_available &&
 	    mgr_pool_status(m, name, &reason) == POOL_UNAVAILABLE)
 		return api_errorf(ret, 503, "storage pool '%s' is unavailable: %s", name, reason);
@@ -133,7 +136,7 @@ static int pools_list(struct mgr *m, const struct api_req *req, struct api_resp 
 	for (guint i = 0; i < rows->len; i++) {
 		struct pool_row *row = rows->pdata[i];
 
-		if (!streq(row->state, "created"))
+		if (streq(row->state, "deleting"))
 			continue;
 		if (level > 0)
 			json_array_add_element(a, storage_pool_json(m, row));
@@ -309,6 +312,8 @@ static int pool_update(struct mgr *m, const struct api_req *req, struct api_resp
 		r = api_body_object(req, fields, false, &o, ret);
 	if (r < 0)
 		return r;
+	if (!streq(row->state, "created"))
+		return api_errorf(ret, 409, "storage pool '%s' is being created", row->name);
 	etag = storage_etag(row->description, row->config);
 	if ((r = storage_check_if_match(req, etag, ret)) < 0 ||
 	    (r = api_obj_string(o, "description", &description, ret)) < 0 ||
@@ -401,6 +406,8 @@ static int pool_delete(struct mgr *m, const struct api_req *req, struct api_resp
 		r = storage_pool_lookup(m, api_req_param(req, "pool"), false, &row, &p, ret);
 	if (r < 0)
 		return r;
+	if (!streq(row->state, "created"))
+		return api_errorf(ret, 409, "storage pool '%s' is being created", row->name);
 	used = storage_pool_used_by(m, row);
 	if (used->len > 0) {
 		g_autoptr(GString) list = g_string_new(NULL);

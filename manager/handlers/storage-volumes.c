@@ -641,8 +641,11 @@ static int volume_rename(struct mgr *m, const struct api_req *req, struct api_re
 	}
 	g_free(v->name);
 	v->name = g_strdup(name);
-	return api_created(ret, volume_json(prow->name, v),
-			   "/1.0/storage-pools/%s/volumes/custom/%s", prow->name, name);
+	/* sync 200 (not a create), with the new URL in Location */
+	api_sync(ret, volume_json(prow->name, v));
+	ret->location = g_strdup_printf("/1.0/storage-pools/%s/volumes/custom/%s", prow->name,
+					name);
+	return 0;
 }
 
 static int volume_delete(struct mgr *m, const struct api_req *req, struct api_resp *ret)

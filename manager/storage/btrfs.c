@@ -74,11 +74,22 @@ static int btrfs_validate(struct mgr *m, const char *name, GHashTable *config, c
 		if (streq(k, "source")) {
 			struct stat st;
 
+			int fd;
+
 			if (stat(v, &st) < 0 || !S_ISBLK(st.st_mode)) {
 				*ret_err = g_strdup_printf("config 'source' must be a block device, "
 							   "'%s' is not one", (char *) v);
 				return -EINVAL;
 			}
+			/* O_EXCL on a block device: EBUSY while it is mounted or held (it is
+			 * about to be formatted) */
+			fd = open(v, O_RDONLY | O_EXCL | O_CLOEXEC);
+			if (fd < 0) {
+				*ret_err = g_strdup_printf("source device '%s' is in use (%s)",
+							   (char *) v, g_strerror(errno));
+				return -EINVAL;
+			}
+			close(fd);
 		} else if (streq(k, "size")) {
 			uint64_t b;
 

@@ -38,6 +38,16 @@ static int dir_validate(struct mgr *m, const char *name, GHashTable *config, cha
 							   (char *) v);
 				return -EINVAL;
 			}
+			{
+				g_autoptr(GDir) d = g_dir_open(v, 0, NULL);
+
+				/* the pool's directories go in there and are removed with it */
+				if (!d || g_dir_read_name(d)) {
+					*ret_err = g_strdup_printf("source directory '%s' is not empty",
+								   (char *) v);
+					return -EINVAL;
+				}
+			}
 			continue;
 		}
 		*ret_err = g_strdup_printf("unknown config key '%s' for driver 'dir'", (char *) k);

@@ -142,9 +142,22 @@ lxt_is "$MGR_CODE" 412 "PATCH with a stale If-Match: 412"
 mgr_req PATCH /1.0/storage-pools/p1/volumes/custom/v1 '{"description":"y"}' -H "If-Match: $etag"
 lxt_is "$MGR_CODE $(mgr_jq .metadata.description)" "200 y" "PATCH with the current If-Match works"
 
+# GET-edit-PUT: read-only fields of GET are ignored
+mgr_req GET /1.0/storage-pools/p1/volumes/custom/v1
+mgr_expect PUT /1.0/storage-pools/p1/volumes/custom/v1 "$(mgr_jq -c '.metadata | .description = "edited"')" 200 "volume GET-edit-PUT works"
+lxt_is "$(mgr_jq .metadata.description):$(mgr_jq '.metadata.config["user.x"]')" "edited:1" "... the edit applied, config kept"
+mgr_req GET /1.0/storage-pools/p1
+mgr_expect PUT /1.0/storage-pools/p1 "$(mgr_jq -c '.metadata | .description = "pool edited"')" 200 "pool GET-edit-PUT works"
+mgr_expect PATCH /1.0/storage-pools/p1 '{"config":{"source":"/tmp"}}' 400 "changing a pool's source: 400" "config key 'source' of storage pool 'p1' cannot be changed"
+mkdir -p "$MGR_T/full" && touch "$MGR_T/full/x"
+mgr_expect POST /1.0/storage-pools "{\"name\":\"f\",\"driver\":\"dir\",\"config\":{\"source\":\"$MGR_T/full\"}}" 400 \
+	"a dir pool on a non-empty source: 400" "is not empty"
+mgr_expect POST /1.0/storage-pools '{"name":"f","driver":"dir","config":{"source":"/nonexistent/x"}}' 400 \
+	"a dir pool on a missing source: 400" "does not exist"
+
 # rename
 mgr_expect POST /1.0/storage-pools/p1/volumes/custom/v2 '{"name":"v1"}' 409 "rename onto a taken name: 409"
-mgr_expect POST /1.0/storage-pools/p1/volumes/custom/v2 '{"name":"v3"}' 201 "rename v2 -> v3"
+mgr_expect POST /1.0/storage-pools/p1/volumes/custom/v2 '{"name":"v3"}' 200 "rename v2 -> v3 (sync 200)"
 lxt_true "v3's directory exists" test -d "$MGR_STATE/storage-pools/p1/custom/v3"
 
 # pool delete with volumes: 409 listing them, nothing changed

@@ -25,6 +25,7 @@ pause_and_kill() {
 	got=$(mgr_wait_paused 20)
 	lxt_is "$got" "$step" "paused at $step"
 	lxt_match "$(tail -3 "$MGR_LOG")" "TEST-PAUSE $step" "... logged TEST-PAUSE"
+	${PAUSE_CHECK:-:}
 	mgr_stop KILL
 	wait "$cpid" 2>/dev/null
 	rm -f "$MGR_RUN/test-paused"
@@ -38,7 +39,14 @@ pool_absent() {
 		"404||0|0|" "$1: no row, loop file, loop device, mount or mount point"
 }
 
+# while paused, GET answers and shows the pool as Pending (changes wait: one at a time)
+pool_pending() {
+	mgr_req GET /1.0/storage-pools/mg-p
+	lxt_is "$MGR_CODE $(mgr_jq .metadata.status)" "200 Pending" "the API answers during the pause: mg-p is Pending"
+}
+
 # --- pool creation ------------------------------------------------------------------------
+PAUSE_CHECK=pool_pending
 for step in loop-file loop-device mkfs mount; do
 	pause_and_kill "storage-pool-create/$step" POST /1.0/storage-pools "$POOL_BODY"
 	pool_absent "killed after $step, restarted"
@@ -46,6 +54,7 @@ for step in loop-file loop-device mkfs mount; do
 	mgr_expect DELETE /1.0/storage-pools/mg-p "" 200 "and deleting it"
 	mgr_stop TERM
 done
+PAUSE_CHECK=
 pause_and_kill "storage-pool-create/mkdir" POST /1.0/storage-pools '{"name":"mg-d","driver":"dir"}'
 mgr_req GET /1.0/storage-pools/mg-d
 lxt_is "$MGR_CODE|$(test -e "$MGR_STATE/storage-pools/mg-d" && echo dir)" "404|" "dir pool killed after mkdir: no row, no directory"

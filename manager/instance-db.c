@@ -228,6 +228,37 @@ int inst_db_update(struct db *db, const char *name, const char *description, GHa
 	return change(db, &q);
 }
 
+static int rename_fn(sqlite3 *s, void *data)
+{
+	static const char *const sql[] = {
+		"UPDATE storage_volumes SET name = ?2 WHERE type = 'container' AND name = ?1",
+		"UPDATE instances SET name = ?2 WHERE name = ?1",
+	};
+	const char *const *names = data;
+	int r = 0;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(sql); i++) {
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+		r = db_prepare(s, sql[i], &st);
+		if (r < 0)
+			return r;
+		sqlite3_bind_text(st, 1, names[0], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, names[1], -1, SQLITE_TRANSIENT);
+		r = db_step(st);
+		if (r < 0)
+			return r;
+	}
+	return sqlite3_changes(s) == 0 ? -ENOENT : 0;	/* the instance row was not there */
+}
+
+int inst_db_rename(struct db *db, const char *from, const char *to)
+{
+	const char *names[] = { from, to };
+
+	return db_tx(db, rename_fn, names);
+}
+
 int inst_db_set_last_used(struct db *db, const char *name, const char *when)
 {
 	struct chg q = { .sql = "UPDATE instances SET last_used_at = ?2 WHERE name = ?1",

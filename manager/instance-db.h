@@ -43,5 +43,7 @@ int inst_db_update(struct db *db, const char *name, const char *description, GHa
 		   const char *devices, bool ephemeral);
 int inst_db_set_last_used(struct db *db, const char *name, const char *when);
 int inst_db_set_status_reason(struct db *db, const char *name, const char *reason);
+/* Renames the instance and its root volume row; -EEXIST when @to is taken, -ENOENT. */
+int inst_db_rename(struct db *db, const char *from, const char *to);
 /* Deletes the instance row, its root volume row and that volume's snapshot rows. */
 int inst_db_delete(struct db *db, const char *name);

@@ -1128,6 +1128,155 @@ static int instance_patch(struct mgr *m, const struct api_req *req, struct api_r
 	return instance_update(m, req, ret, false);
 }
 
+/* ---- rename -------------------------------------------------------------------------- */
+
+static void undo_vol_rename(void *data)
+{
+	struct inst_job *j = data;
+	g_autofree char *err = NULL;
+
+	if (volume_storage_rename(j->p, "container", j->snap, j->name, &err) < 0)
+		log_error("Failed to rename the root volume '%s' back to '%s': %s", j->snap, j->name, err);
+}
+
+static void undo_new_definition(void *data)
+{
+	struct inst_job *j = data;
+	g_autofree char *err = NULL;
+
+	if (inst_rt_destroy(j->m, j->snap, &err) < 0)
+		log_error("Failed to remove the LXC container '%s' while undoing: %s", j->snap, err);
+}
+
+/* j->name: the old name, j->snap: the new one. The volume is renamed, the container defined
+ * under the new name, the rows renamed, then the old definition removed. */
+static int rename_work(struct mgr *m, struct op *op, void *data, char **ret_err)
+{
+	struct inst_job *j = data;
+	_cleanup_revert_ struct revert_stack rs = {};
+	g_autofree char *vol = NULL, *rootfs = NULL, *items_path = NULL, *items = NULL;
+	g_autofree char *e2 = NULL, *logs_old = NULL, *logs_new = NULL, *url = NULL;
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(GError) gerr = NULL;
+	struct inst_limits limits = {};
+	struct api_resp scratch = {};
+	int r;
+
+	if (inst_db_get(m->db, j->name, &row) < 0) {
+		*ret_err = g_strdup_printf("instance '%s' not found", j->name);
+		return -ENOENT;
+	}
+	r = config_validate(row->config, &limits, &scratch);
+	api_resp_clear(&scratch);
+	if (r < 0) {
+		*ret_err = g_strdup_printf("the stored config of '%s' is not valid", j->name);
+		return -EINVAL;
+	}
+	j->limits = limits;
+	r = mgr_step(m, "instance-rename/storage", ret_err);
+	if (r >= 0)
+		r = volume_storage_rename(j->p, "container", j->name, j->snap, ret_err);
+	if (r < 0)
+		return r;
+	revert_push(&rs, undo_vol_rename, j);
+	mgr_step_done(m, "instance-rename/storage");
+
+	vol = volume_path(j->p, "container", j->snap);
+	rootfs = g_build_filename(vol, "rootfs", NULL);
+	items_path = g_build_filename(vol, TEMPLATE_ITEMS_FILE, NULL);
+	if (!g_file_get_contents(items_path, &items, NULL, &gerr)) {
+		*ret_err = g_strdup_printf("cannot read '%s': %s", items_path, gerr->message);
+		return -EIO;
+	}
+	r = mgr_step(m, "instance-rename/config", ret_err);
+	if (r >= 0)
+		r = inst_rt_create(m, j->snap, rootfs, &j->limits, items, ret_err);
+	if (r < 0)
+		return r;
+	revert_push(&rs, undo_new_definition, j);
+	mgr_step_done(m, "instance-rename/config");
+
+	r = inst_db_rename(m->db, j->name, j->snap);
+	if (r < 0) {
+		*ret_err = g_strdup_printf(r == -EEXIST ? "instance '%s' already exists"
+							: "cannot record the new name '%s'", j->snap);
+		return r;
+	}
+	revert_disarm(&rs);
+	/* the rename is recorded: what is left of the old name is only logged */
+	if (inst_rt_destroy(m, j->name, &e2) < 0)
+		log_error("Failed to remove the old LXC definition '%s' after the rename: %s", j->name, e2);
+	logs_old = mgr_path(m, "logs", j->name, NULL);
+	logs_new = mgr_path(m, "logs", j->snap, NULL);
+	if (rename(logs_old, logs_new) < 0 && errno != ENOENT)
+		log_warning("Failed to move the logs of '%s' to '%s': %m, ignoring", j->name, j->snap);
+	log_info("Renamed instance '%s' to '%s'", j->name, j->snap);
+	url = instance_url(j->snap);
+	events_lifecycle(m, "instance-updated", url, NULL);
+	return 0;
+}
+
+static int instance_rename(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	static const char *const fields[] = { "name", "migration", "live", NULL };
+	g_autoptr(instance_row_t) row = NULL, existing = NULL;
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(struct_pool) p = NULL;
+	g_autofree char *reason = NULL, *url = NULL, *lxcdir = NULL, *lxcpath = NULL;
+	const char *to = NULL;
+	bool migration = false, live = false;
+	enum inst_status st;
+	struct inst_job *j;
+	JsonObject *o;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = api_body_object(req, fields, false, &o, ret);
+	if (r >= 0)
+		r = api_obj_string(o, "name", &to, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "migration", &migration, ret);
+	if (r >= 0)
+		r = api_obj_bool(o, "live", &live, ret);
+	if (r < 0)
+		return r;
+	if (migration || live)
+		return api_errorf(ret, 400, "migration is not offered: only {\"name\": NEW}");
+	if (!to)
+		return api_errorf(ret, 400, "field 'name' is required");
+	if (!name_instance_valid(to))
+		return api_errorf(ret, 400, "invalid instance name '%s': 1-63 characters of A-Z a-z 0-9 "
+				  "-, starting with a letter, not ending with '-'", to);
+	r = instance_lookup(m, req, &row, ret);
+	if (r >= 0)
+		r = instance_storage(m, row, true, &prow, &p, NULL, ret);
+	if (r < 0)
+		return r;
+	if (streq(to, row->name))
+		return api_errorf(ret, 409, "instance '%s' already has that name", to);
+	if (inst_db_get(m->db, to, &existing) >= 0)
+		return api_errorf(ret, 409, "instance '%s' already exists", to);
+	lxcpath = inst_rt_lxcpath(m);
+	lxcdir = g_build_filename(lxcpath, to, NULL);
+	if (access(lxcdir, F_OK) == 0)
+		return api_errorf(ret, 409, "instance name '%s' is taken by an LXC container in '%s' "
+				  "that has no record", to, lxcpath);
+	st = status_of(m, row, NULL, &reason);
+	if (st < 0)
+		return api_errorf(ret, 500, "cannot read the state of instance '%s': %s", row->name, reason);
+	if (st != INST_STOPPED)
+		return api_errorf(ret, 409, "instance '%s' is %s: stop it first", row->name,
+				  st == INST_FROZEN ? "frozen" : "running");
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->name = g_strdup(row->name);
+	j->snap = g_strdup(to);
+	j->p = g_steal_pointer(&p);
+	url = instance_url(row->name);
+	return op_start(m, "Renaming instance", "instances", url, rename_work, j, inst_job_free, ret);
+}
+
 /* ---- delete -------------------------------------------------------------------------- */
 
 static int delete_work(struct mgr *m, struct op *op, void *data, char **ret_err)
@@ -1888,7 +2037,8 @@ void instances_reconcile(struct mgr *m)
 const struct api_route api_routes_instances[] = {
 	{ "/1.0/instances", { [API_GET] = instances_list, [API_POST] = instances_create } },
 	{ "/1.0/instances/{name}", { [API_GET] = instance_get, [API_PUT] = instance_put,
-				     [API_PATCH] = instance_patch, [API_DELETE] = instance_delete } },
+				     [API_PATCH] = instance_patch, [API_POST] = instance_rename,
+				     [API_DELETE] = instance_delete } },
 	{ "/1.0/instances/{name}/state", { [API_GET] = state_get, [API_PUT] = state_put } },
 	{ "/1.0/instances/{name}/exec", { [API_POST] = exec_post } },
 	{ "/1.0/instances/{name}/logs/{file}", { [API_GET] = log_get } },

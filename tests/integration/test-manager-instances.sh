@@ -417,8 +417,37 @@ lxt_is "$RC" 0 "delete of the stopped instance: exit 0 $(err del-k)"
 api GET "/1.0/instances/$N/state"
 lxt_match "$BODY" '"status" *: *"Running"' "an instance keeps running across manager restarts"
 
+# rename: stopped only; the root volume, its snapshots and the LXC container follow
+R=$PFX-r
+api POST "/1.0/instances/$N" '{"name":"'"$R"'"}'
+lxt_is "$CODE" 409 "rename of a running instance: 409"
+lxl ren-stop stop "$N"
+api POST "/1.0/instances/$N" '{"name":"9bad"}'
+lxt_is "$CODE" 400 "rename to an invalid name: 400"
+api POST "/1.0/instances/$N" '{"name":"'"$PFX"'-d"}'
+lxt_is "$CODE" 409 "rename to a taken name: 409"
+api POST "/1.0/instances/$N" '{"name":"'"$R"'"}'
+lxt_is "$CODE" 202 "rename of the stopped instance: 202"
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=60"
+lxt_is "$(op_status)" Success "rename: the operation succeeds"
+lxt_true "rename: the root volume moved" test -x "$STATE/storage-pools/$BP/containers/$R/rootfs/bin/busybox"
+lxt_false "rename: nothing left under the old name" test -e "$STATE/storage-pools/$BP/containers/$N"
+lxt_false "rename: the old LXC container is gone" test -e "$STATE/containers/$N"
+lxt_match "$(grep '^lxc.rootfs.path' "$STATE/containers/$R/config" 2>&1)" "containers/$R/rootfs\$" \
+	"rename: the new LXC config points at the moved rootfs"
+lxl ren-snaps snapshot list "$R" --format json
+lxt_is "$(python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)))' \
+	<"$T/ren-snaps.out" 2>&1)" "s1 s2 s3" "rename: the snapshots follow"
+lxl ren-start start "$R"
+lxl ren-cat exec "$R" -- sh -c 'cat /root/v; hostname'
+lxt_is "$(out ren-cat)" $'2\n'"$R" "rename: it starts with its data and its new hostname"
+lxl ren-restore snapshot restore "$R" s3
+lxl ren-cat2 exec "$R" -- cat /root/v
+lxt_is "$(out ren-cat2)" 3 "rename: its snapshots are restorable"
+N=$R
+
 # delete --force: stop, delete; nothing of it left
-for n in "$PFX-b:$BP" "$PFX-d:$DP"; do
+for n in "$R:$BP" "$PFX-d:$DP"; do
 	N=${n%%:*}
 	P=${n#*:}
 	lxl "del-$N" delete "$N" --force

@@ -20,6 +20,7 @@
 #include "inode.h"
 #include "library.h"
 #include "log.h"
+#include "loop.h"
 #include "recovery.h"
 #include "strbuf.h"
 
@@ -30,6 +31,7 @@ static bool arg_swap_off;
 static bool arg_cfs;
 static bool arg_disable_cgroup;
 static bool arg_remount_containers;
+static enum { FUSE_LOOP_ADAPTIVE, FUSE_LOOP_SINGLE, FUSE_LOOP_MULTI } arg_fuse_loop;
 static const char *arg_pidfile = LXCFS_DEFAULT_PIDFILE;
 static const char *arg_fuse_opts;
 static const char *arg_mountpoint;
@@ -52,7 +54,10 @@ static void usage(void)
 		"  -l, --enable-loadavg per-container load average (sampled every 5 s)\n"
 		"  -o OPTIONS           extra FUSE mount options\n"
 		"  -p, --pidfile FILE   pidfile to lock (default %s)\n"
-		"  -s                   accepted for compatibility (LXCFS's single-threaded mode)\n"
+		"  -s                   single-threaded (as LXCFS's -s): --fuse-loop single\n"
+		"  --fuse-loop MODE     adaptive (default: one thread while requests come one at a\n"
+		"                       time, more when they queue up), single, or multi (libfuse's\n"
+		"                       multi-threaded loop)\n"
 		"  -u, --disable-swap   show no swap in meminfo and swaps\n"
 		"  -v, --version        print the version\n"
 		"  --enable-cfs         CPU count from the CFS quota/period (cpuinfo, stat, online)\n"
@@ -69,7 +74,7 @@ static void usage(void)
 static int parse_argv(int argc, char *argv[])
 {
 	enum { ARG_ENABLE_CFS = 0x100, ARG_ENABLE_PIDFD, ARG_ENABLE_PSI_POLL, ARG_REMOUNT_CONTAINERS,
-	       ARG_DISABLE_CGROUP };
+	       ARG_DISABLE_CGROUP, ARG_FUSE_LOOP };
 	static const struct option options[] = {
 		{ "debug", no_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -83,6 +88,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "enable-psi-poll", no_argument, NULL, ARG_ENABLE_PSI_POLL },
 		{ "remount-containers", no_argument, NULL, ARG_REMOUNT_CONTAINERS },
 		{ "disable-cgroup", no_argument, NULL, ARG_DISABLE_CGROUP },
+		{ "fuse-loop", required_argument, NULL, ARG_FUSE_LOOP },
 		{}
 	};
 	int c;
@@ -113,7 +119,8 @@ static int parse_argv(int argc, char *argv[])
 			arg_pidfile = optarg;
 			break;
 		case 's':
-			break;	/* legacy single-threaded flag: ignored */
+			arg_fuse_loop = FUSE_LOOP_SINGLE;
+			break;
 		case 'u':
 			arg_swap_off = true;
 			break;
@@ -131,6 +138,20 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_DISABLE_CGROUP:
 			arg_disable_cgroup = true;
+			break;
+		case ARG_FUSE_LOOP:
+			if (strcmp(optarg, "adaptive") == 0)
+				arg_fuse_loop = FUSE_LOOP_ADAPTIVE;
+			else if (strcmp(optarg, "single") == 0)
+				arg_fuse_loop = FUSE_LOOP_SINGLE;
+			else if (strcmp(optarg, "multi") == 0)
+				arg_fuse_loop = FUSE_LOOP_MULTI;
+			else {
+				fprintf(stderr, "lxcfs: --fuse-loop: unknown mode '%s' (adaptive, single, multi)\n",
+					optarg);
+				usage();
+				return -EINVAL;
+			}
 			break;
 		default:
 			usage();
@@ -330,7 +351,17 @@ int main(int argc, char *argv[])
 	}
 	fuse_loop_cfg_set_clone_fd(loop, 1);
 	fuse_loop_cfg_set_idle_threads(loop, 10);
-	r = fuse_session_loop_mt(se, loop);
+	switch (arg_fuse_loop) {
+	case FUSE_LOOP_SINGLE:
+		r = loop_run(se, 1);
+		break;
+	case FUSE_LOOP_MULTI:
+		r = fuse_session_loop_mt(se, loop);
+		break;
+	default:
+		r = loop_run(se, 0);
+		break;
+	}
 	ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	log_info("Unmounting '%s'", arg_mountpoint);
 	fuse_loop_cfg_destroy(loop);

@@ -23,6 +23,8 @@ struct fdcache_entry {
 	uint64_t used_ns;		/* c->lock */
 	pthread_mutex_t lock;		/* serializes reads of fd */
 	size_t hint;			/* bytes of the last read (e->lock) */
+	char *text;			/* the last read's content, when kept (e->lock) */
+	uint64_t text_ns;		/* when it was read (e->lock) */
 	int fd;				/* immutable */
 	int dirfd;			/* immutable */
 	bool beneath;			/* immutable */
@@ -57,6 +59,7 @@ static void entry_free(struct fdcache_entry *e)
 {
 	if (e->fd >= 0)
 		(void) close(e->fd);
+	free(e->text);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -215,6 +218,17 @@ static void release(struct fdcache *c, struct fdcache_entry *e, bool kill)
 		entry_free(drop);
 }
 
+static char *memdup_nul(const char *p, size_t len)
+{
+	char *d = malloc(len + 1);
+
+	if (d) {
+		memcpy(d, p, len);
+		d[len] = 0;
+	}
+	return d;
+}
+
 /* Reads @fd from offset 0 to its end (see enum fdcache_kind); @hint: the expected size. */
 static int pread_whole(int fd, enum fdcache_kind kind, size_t max, size_t hint, char **ret_text,
 		       size_t *ret_len)
@@ -269,8 +283,9 @@ static int pread_whole(int fd, enum fdcache_kind kind, size_t max, size_t hint, 
 	return 0;
 }
 
-int fdcache_read(struct fdcache *c, int dirfd, const char *path, bool beneath,
-		 enum fdcache_kind kind, size_t max, char **ret_text, size_t *ret_len)
+int fdcache_read_aged(struct fdcache *c, int dirfd, const char *path, bool beneath,
+		      enum fdcache_kind kind, size_t max, uint64_t max_age_ns, char **ret_text,
+		      size_t *ret_len)
 {
 	uint64_t now;
 	int r = -ENOENT;
@@ -291,19 +306,33 @@ int fdcache_read(struct fdcache *c, int dirfd, const char *path, bool beneath,
 
 		if (!e)
 			return r;
-
 		pthread_mutex_lock(&e->lock);
-		r = pread_whole(e->fd, kind, max, e->hint, ret_text, &len);
-		if (r == 0)
-			e->hint = len;
+		if (max_age_ns && e->text && (int64_t) (now - e->text_ns) < (int64_t) max_age_ns) {
+			len = e->hint;
+			*ret_text = memdup_nul(e->text, len);
+			r = *ret_text ? 0 : -ENOMEM;
+		} else {
+			r = pread_whole(e->fd, kind, max, e->hint, ret_text, &len);
+			if (r == 0)
+				e->hint = len;
+			free(e->text);
+			e->text = r == 0 && max_age_ns ? memdup_nul(*ret_text, len) : NULL;
+			e->text_ns = now;
+		}
 		pthread_mutex_unlock(&e->lock);
 		if (r == 0 && ret_len)
 			*ret_len = len;
-		release(c, e, r < 0);
+		release(c, e, r < 0 && r != -ENOMEM);
 		if (r != -ENODEV)
 			break;
 	}
 	return r == -ENODEV ? -ENOENT : r;
+}
+
+int fdcache_read(struct fdcache *c, int dirfd, const char *path, bool beneath,
+		 enum fdcache_kind kind, size_t max, char **ret_text, size_t *ret_len)
+{
+	return fdcache_read_aged(c, dirfd, path, beneath, kind, max, 0, ret_text, ret_len);
 }
 
 size_t fdcache_prune(struct fdcache *c, uint64_t now_ns)

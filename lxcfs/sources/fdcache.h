@@ -49,6 +49,13 @@ void fdcache_free(struct fdcache *c);
 int fdcache_read(struct fdcache *c, int dirfd, const char *path, bool beneath,
 		 enum fdcache_kind kind, size_t max, char **ret_text, size_t *ret_len);
 
+/* fdcache_read(), except that the content of the last read is kept and returned again while
+ * it is younger than @max_age_ns (nanoseconds; 0: always read) without any system call: for
+ * host files whose staleness no reader can tell within that time. */
+int fdcache_read_aged(struct fdcache *c, int dirfd, const char *path, bool beneath,
+		      enum fdcache_kind kind, size_t max, uint64_t max_age_ns, char **ret_text,
+		      size_t *ret_len);
+
 /* Closes fds idle for FDCACHE_IDLE_NS at CLOCK_MONOTONIC time @now_ns (nanoseconds).
  * Returns the number closed. */
 size_t fdcache_prune(struct fdcache *c, uint64_t now_ns);

@@ -14,9 +14,15 @@ int host_proc_read(const struct reader_env *env, const char *name, char **ret_te
 	/* fs/proc/meminfo.c, stat.c, uptime.c: single_open(); cpuinfo, diskstats: a record each */
 	bool single = streq(name, "meminfo") || streq(name, "stat") || streq(name, "uptime");
 
-	return fdcache_read(env->fdcache, env->proc_fd, name, false,
-			    single ? FDCACHE_SINGLE_RECORD : FDCACHE_MULTI_RECORD, HOST_FILE_MAX,
-			    ret_text, NULL);
+	/* the views take only slow-moving lines from these (cpuinfo: model, flags, MHz; meminfo:
+	 * the host-wide lines; stat: intr, ctxt, btime, processes): a copy up to HOST_TEXT_AGE_NS
+	 * (cpuinfo: HOST_CPUINFO_AGE_NS) old serves them; the per-container numbers come from
+	 * the cgroup files, read afresh every time */
+	uint64_t age = streq(name, "cpuinfo") ? HOST_CPUINFO_AGE_NS : HOST_TEXT_AGE_NS;
+
+	return fdcache_read_aged(env->fdcache, env->proc_fd, name, false,
+				 single ? FDCACHE_SINGLE_RECORD : FDCACHE_MULTI_RECORD,
+				 HOST_FILE_MAX, age, ret_text, NULL);
 }
 
 static int read_u64(const struct cg_hierarchy *h, const char *path, const char *name, uint64_t *ret)
@@ -212,12 +218,16 @@ int load_uptime(const struct reader_env *env, struct reader *rd, uint64_t *ret_s
 	uint64_t start, busy = 0;
 	int r;
 
-	r = proc_read_pid(env, rd->ref, "stat", &stat);
-	if (r < 0)
-		return r;
-	r = proc_stat_starttime(stat, &start);
-	if (r < 0)
-		return r;
+	start = rd->ref_start;
+	if (start == 0) {
+		r = proc_read_pid(env, rd->ref, "stat", &stat);
+		if (r < 0)
+			return r;
+		r = proc_stat_starttime(stat, &start);
+		if (r < 0)
+			return r;
+		reader_set_ref_start(env, rd, start);
+	}
 	if (reader_cgroup(env, rd, "cpuacct", &h, &path) == 0 && h->version == CG_V1) {
 		if (cg_read(h, path, "cpuacct.usage", &text) == 0 && safe_atou64(text, &busy) < 0)
 			busy = 0;

@@ -12,8 +12,11 @@
 #include "reader.h"
 
 #define HOST_FILE_MAX (4u << 20)	/* bytes read at most from one host /proc or /sys file */
+#define HOST_TEXT_AGE_NS (100ull * 1000 * 1000)		/* host meminfo, stat, diskstats: 100 ms */
+#define HOST_CPUINFO_AGE_NS (1000ull * 1000 * 1000)	/* host cpuinfo: 1 s */
 
-/* Reads host /proc/@name (e.g. "meminfo"). Returns 0 and *ret_text (caller frees) or -errno. */
+/* Reads host /proc/@name (e.g. "meminfo"): a copy at most HOST_TEXT_AGE_NS old
+ * (HOST_CPUINFO_AGE_NS for cpuinfo). Returns 0 and *ret_text (caller frees) or -errno. */
 int host_proc_read(const struct reader_env *env, const char *name, char **ret_text);
 
 /* Fills @ret for the reader's memory cgroup. @ret->host_meminfo points into *ret_host, which

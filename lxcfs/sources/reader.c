@@ -126,23 +126,6 @@ static uint64_t now_sec(void)
 #define PIDFD_THREAD O_EXCL	/* linux/pidfd.h, 6.9: a pidfd for any thread, not only leaders */
 #endif
 
-/* A pidfd for thread @tid (FUSE passes the requesting thread's id) and its identity. */
-static int pidfd_identity(pid_t tid, int *ret_fd, uint64_t *ret_id)
-{
-	struct stat st;
-	int fd = (int) syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-
-	if (fd < 0)
-		return errno == EINVAL || errno == ESRCH ? -ESRCH : -errno;
-	if (fstat(fd, &st) < 0) {
-		(void) close(fd);
-		return -errno;
-	}
-	*ret_fd = fd;
-	*ret_id = (uint64_t) st.st_ino;
-	return 0;
-}
-
 static bool pidfd_alive(int fd)
 {
 	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0;
@@ -150,81 +133,33 @@ static bool pidfd_alive(int fd)
 
 bool reader_env_use_pidcache(struct reader_env *env, struct pidcache *c)
 {
-	uint64_t a = 0, b = 0;
-	int fa = -EBADF, fb = -EBADF;
+	int fd = (int) syscall(SYS_pidfd_open, gettid(), PIDFD_THREAD);
 
 	env->pidcache = NULL;
-	/* pidfs: two processes' pidfds have different inode numbers (anon_inode: the same) */
-	if (pidfd_identity(getpid(), &fa, &a) == 0 && pidfd_identity(1, &fb, &b) == 0 &&
-	    a != b && a != 0 && b != 0)
+	if (fd >= 0) {
 		env->pidcache = c;
-	if (fa >= 0)
-		(void) close(fa);
-	if (fb >= 0)
-		(void) close(fb);
+		(void) close(fd);
+	}
 	return env->pidcache != NULL;
 }
 
-/* The pid namespace of @caller, through the cache when there is one; *ret_pidfd stays open
- * for the request (-EBADF without the cache). */
-static int caller_ns(const struct reader_env *env, pid_t caller, uint64_t now, dev_t *ret_dev,
-		     ino_t *ret_ino, int *ret_pidfd, uint64_t *ret_id)
+/* @caller's pid namespace -> the reference process (@caller itself, or its namespace's init). */
+static int resolve_ref(const struct reader_env *env, pid_t caller, bool *ret_host, pid_t *ret_ref)
 {
 	struct stat st;
-	int r, fd;
-
-	*ret_pidfd = -EBADF;
-	*ret_id = 0;
-	if (!env->pidcache) {
-		r = pid_ns_of(env, caller, &st);
-		if (r < 0)
-			return r;
-		*ret_dev = st.st_dev;
-		*ret_ino = st.st_ino;
-		return 0;
-	}
-	r = pidfd_identity(caller, &fd, ret_id);
-	if (r < 0)
-		return r;
-	if (pidcache_get(env->pidcache, caller, *ret_id, now, ret_dev, ret_ino, NULL) < 0) {
-		r = pid_ns_of(env, caller, &st);
-		/* still the process the pidfd names: the pid was not reused meanwhile */
-		if (r == 0 && !pidfd_alive(fd))
-			r = -ESRCH;
-		if (r < 0) {
-			(void) close(fd);
-			return r;
-		}
-		*ret_dev = st.st_dev;
-		*ret_ino = st.st_ino;
-		(void) pidcache_put_ns(env->pidcache, caller, *ret_id, st.st_dev, st.st_ino, now);
-	}
-	*ret_pidfd = fd;
-	return 0;
-}
-
-int reader_resolve(const struct reader_env *env, pid_t caller, struct reader *ret)
-{
-	uint64_t now = fdcache_now_ns(), id, init_id = 0;
-	dev_t dev;
-	ino_t ino;
 	pid_t init;
 	int r, pidfd;
 
-	if (caller <= 0)
-		return -ESRCH;	/* the caller's pid namespace is not visible from ours */
-	r = caller_ns(env, caller, now, &dev, &ino, &pidfd, &id);
+	r = pid_ns_of(env, caller, &st);
 	if (r < 0)
 		return r;
-	if (dev == env->self_ns_dev && ino == env->self_ns_ino) {
-		*ret = (struct reader) { .caller = caller, .ref = caller, .host = true,
-					 .ref_id = id, .has_pidfd = pidfd >= 0, .pidfd = pidfd };
+	if (st.st_dev == env->self_ns_dev && st.st_ino == env->self_ns_ino) {
+		*ret_host = true;
+		*ret_ref = caller;
 		return 0;
 	}
-	if (pidfd >= 0)
-		(void) close(pidfd);
-	if (nscache_get(env->nscache, dev, ino, now_sec(), &init, &init_id) < 0) {
-		r = find_ns_init(env, caller, dev, ino, &init);
+	if (nscache_get(env->nscache, st.st_dev, st.st_ino, now_sec(), &init) < 0) {
+		r = find_ns_init(env, caller, st.st_dev, st.st_ino, &init);
 		if (r < 0)
 			return log_debug_errno(r, "Failed to find init of pid %d's pid namespace: %m",
 					       (int) caller);
@@ -232,55 +167,90 @@ int reader_resolve(const struct reader_env *env, pid_t caller, struct reader *re
 		if (pidfd < 0)
 			return -ESRCH;
 		/* the pid may have been reused between the scan and pidfd_open: check again */
-		if (is_ns_init(env, init, dev, ino, &(pid_t) { 0 }) != 1) {
+		if (is_ns_init(env, init, st.st_dev, st.st_ino, &(pid_t) { 0 }) != 1) {
 			(void) close(pidfd);
 			return -ESRCH;
 		}
-		r = nscache_put(env->nscache, dev, ino, init, pidfd, now_sec());
+		r = nscache_put(env->nscache, st.st_dev, st.st_ino, init, pidfd, now_sec());
 		if (r < 0)
 			return r;
-		init_id = 0;	/* cgroup text cached from the next request on */
 	}
-	*ret = (struct reader) { .caller = caller, .ref = init, .host = false,
-				 .ref_id = env->pidcache ? init_id : 0 };
+	*ret_host = false;
+	*ret_ref = init;
 	return 0;
+}
+
+int reader_resolve(const struct reader_env *env, pid_t caller, struct reader *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	struct pidcache_view v = {};
+	uint64_t now;
+	bool host;
+	pid_t ref;
+	int r, pidfd;
+
+	if (caller <= 0)
+		return -ESRCH;	/* the caller's pid namespace is not visible from ours */
+	if (!env->pidcache) {
+		r = resolve_ref(env, caller, &host, &ref);
+		if (r < 0)
+			return r;
+		*ret = (struct reader) { .caller = caller, .ref = ref, .host = host };
+		return 0;
+	}
+	now = fdcache_now_ns();
+	r = pidcache_get(env->pidcache, caller, now, &v);
+	if (r == 0) {
+		*ret = (struct reader) { .caller = caller, .ref = v.ref, .host = v.host,
+					 .cgroup_text = v.cgroup, .ref_start = v.ref_start };
+		return 0;
+	}
+	if (r == -ENOMEM)
+		return r;
+
+	/* first request of this thread, or its entry is older than PIDCACHE_TEXT_NS */
+	pidfd = (int) syscall(SYS_pidfd_open, caller, PIDFD_THREAD);
+	if (pidfd < 0)
+		return -ESRCH;
+	r = resolve_ref(env, caller, &host, &ref);
+	if (r >= 0)
+		r = proc_read_pid(env, ref, "cgroup", &text);
+	/* still the thread the pidfd names (its pid was not reused meanwhile) and, for a
+	 * container, still the same init: what was read belongs to them */
+	if (r >= 0 && !pidfd_alive(pidfd))
+		r = -ESRCH;
+	if (r >= 0 && !host &&
+	    (resolve_ref(env, caller, &(bool) { false }, &v.ref) < 0 || v.ref != ref))
+		r = -ESRCH;
+	if (r < 0) {
+		(void) close(pidfd);
+		return r;
+	}
+	v = (struct pidcache_view) { .host = host, .ref = ref, .cgroup = text };
+	(void) pidcache_put(env->pidcache, caller, pidfd, &v, now);	/* takes pidfd */
+	*ret = (struct reader) { .caller = caller, .ref = ref, .host = host,
+				 .cgroup_text = TAKE_PTR(text) };
+	return 0;
+}
+
+void reader_set_ref_start(const struct reader_env *env, struct reader *r, uint64_t start)
+{
+	r->ref_start = start;
+	if (env->pidcache)
+		pidcache_set_start(env->pidcache, r->caller, r->ref, start);
 }
 
 void reader_done(struct reader *r)
 {
 	free(r->cgroup_text);
 	r->cgroup_text = NULL;
-	if (r->has_pidfd)
-		(void) close(r->pidfd);
-	r->has_pidfd = false;
 }
 
 int reader_cgroup_text(const struct reader_env *env, struct reader *r)
 {
-	uint64_t now;
-	dev_t dev;
-	ino_t ino;
-	int ret;
-
 	if (r->cgroup_text)
 		return 0;
-	if (!r->ref_id || !env->pidcache)
-		return proc_read_pid(env, r->ref, "cgroup", &r->cgroup_text);
-	now = fdcache_now_ns();
-	ret = pidcache_get(env->pidcache, r->ref, r->ref_id, now, &dev, &ino, &r->cgroup_text);
-	if (ret == -ENOMEM)
-		return ret;
-	if (r->cgroup_text)
-		return 0;
-	ret = proc_read_pid(env, r->ref, "cgroup", &r->cgroup_text);
-	if (ret < 0)
-		return ret;
-	/* kept only when ref is still the process of that identity: its pidfd (a host reader)
-	 * or the namespace cache's (an init) says it is alive after the read */
-	if (r->has_pidfd ? pidfd_alive(r->pidfd) :
-	    nscache_alive(env->nscache, r->ref, r->ref_id))
-		(void) pidcache_put_cgroup(env->pidcache, r->ref, r->ref_id, r->cgroup_text, now);
-	return 0;
+	return proc_read_pid(env, r->ref, "cgroup", &r->cgroup_text);
 }
 
 int reader_cgroup(const struct reader_env *env, struct reader *r, const char *controller,

@@ -30,24 +30,25 @@ struct reader {
 	pid_t ref;		/* host pid whose cgroups are used */
 	bool host;		/* the caller shares the daemon's pid namespace (ref == caller) */
 	char *cgroup_text;	/* /proc/<ref>/cgroup, loaded on first use */
-	uint64_t ref_id;	/* pidfs inode of ref (pidcache key); 0: not cached */
-	bool has_pidfd;		/* pidfd: the caller's pidfd, open while the request runs */
-	int pidfd;
+	uint64_t ref_start;	/* ref's start time in clock ticks after boot; 0: not known yet */
 };
 
-/* Sets up env->pidcache = @c when this kernel's pidfds have unique inode numbers (pidfs),
- * else leaves it NULL. Returns true when the cache is used. */
+/* Sets up env->pidcache = @c when this kernel's pidfds can name any thread and be polled
+ * (PIDFD_THREAD, Linux 6.9), else leaves it NULL. Returns true when the cache is used. */
 bool reader_env_use_pidcache(struct reader_env *env, struct pidcache *c);
 
-/* Resolves @caller (the pid namespace and the init of its namespace are cached, see
- * pidcache.h and nscache.h). Returns 0, -ESRCH when the caller is 0 or gone or its namespace init cannot
- * be found, or another -errno. Fills *ret only on success. */
+/* Records ref's start time (ticks) for the reader's later requests (pidcache.h). */
+void reader_set_ref_start(const struct reader_env *env, struct reader *r, uint64_t start);
+
+/* Resolves @caller: from the pid cache while it holds a live entry (pidcache.h: one poll(2)),
+ * else through /proc (and then cached), the init of a namespace through nscache.h.
+ * Returns 0, -ESRCH when the caller is 0 or gone or its namespace init cannot be found, or
+ * another -errno. Fills *ret only on success; release it with reader_done(). */
 int reader_resolve(const struct reader_env *env, pid_t caller, struct reader *ret);
 void reader_done(struct reader *r);
 
-/* Loads r->cgroup_text (/proc/<ref>/cgroup) unless loaded: from the pid cache when it holds
- * a text younger than PIDCACHE_CGROUP_NS for ref's identity, else from /proc (then cached).
- * Returns 0, -ESRCH when the process vanished, -ENOMEM, or another -errno of the read. */
+/* Loads r->cgroup_text (/proc/<ref>/cgroup) unless reader_resolve() already took it from the
+ * pid cache. Returns 0, -ESRCH when the process vanished, -ENOMEM, or another -errno. */
 int reader_cgroup_text(const struct reader_env *env, struct reader *r);
 
 /* The hierarchy and absolute cgroup path of @controller for the reader's reference process.

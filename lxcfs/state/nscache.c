@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,7 +13,6 @@ struct nscache_entry {
 	dev_t dev;
 	ino_t ino;
 	pid_t init;
-	uint64_t init_id;	/* pidfs inode of pidfd, 0 when unknown */
 	int pidfd;
 	uint64_t last_used_sec;
 	struct nscache_entry *next;
@@ -80,8 +78,7 @@ static void prune_locked(struct nscache *c, uint64_t now_sec)
 	}
 }
 
-int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t *ret_init,
-		uint64_t *ret_init_id)
+int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t *ret_init)
 {
 	struct nscache_entry **pp;
 	int r = -ENOENT;
@@ -99,8 +96,6 @@ int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t
 		}
 		e->last_used_sec = now_sec;
 		*ret_init = e->init;
-		if (ret_init_id)
-			*ret_init_id = e->init_id;
 		r = 0;
 		break;
 	}
@@ -112,7 +107,6 @@ int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t
 int nscache_put(struct nscache *c, dev_t dev, ino_t ino, pid_t init, int pidfd, uint64_t now_sec)
 {
 	struct nscache_entry *e = calloc(1, sizeof(*e)), **pp;
-	struct stat st;
 
 	if (!e) {
 		(void) close(pidfd);
@@ -120,8 +114,6 @@ int nscache_put(struct nscache *c, dev_t dev, ino_t ino, pid_t init, int pidfd, 
 	}
 	*e = (struct nscache_entry) { .dev = dev, .ino = ino, .init = init, .pidfd = pidfd,
 				      .last_used_sec = now_sec };
-	if (fstat(pidfd, &st) == 0)
-		e->init_id = (uint64_t) st.st_ino;
 	pthread_mutex_lock(&c->lock);
 	for (pp = &c->buckets[bucket_of(ino)]; *pp; pp = &(*pp)->next)
 		if ((*pp)->ino == ino && (*pp)->dev == dev) {
@@ -135,19 +127,4 @@ int nscache_put(struct nscache *c, dev_t dev, ino_t ino, pid_t init, int pidfd, 
 	c->buckets[bucket_of(ino)] = e;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
-}
-
-bool nscache_alive(struct nscache *c, pid_t init, uint64_t init_id)
-{
-	bool alive = false;
-
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < NSCACHE_BUCKETS && !alive; i++)
-		for (struct nscache_entry *e = c->buckets[i]; e; e = e->next)
-			if (e->init == init && e->init_id == init_id && init_id != 0) {
-				alive = entry_alive(e);
-				break;
-			}
-	pthread_mutex_unlock(&c->lock);
-	return alive;
 }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,16 +24,10 @@ void nscache_init(struct nscache *c);
 void nscache_clear(struct nscache *c);
 
 /* Looks up the init of the pid namespace (@dev, @ino) at monotonic time @now_sec.
- * Returns 0 and *ret_init (and *ret_init_id, the pidfs inode number of its pidfd or 0, when
- * not NULL) when a live entry exists, -ENOENT otherwise (a dead one is dropped).
+ * Returns 0 and *ret_init when a live entry exists, -ENOENT otherwise (a dead one is dropped).
  * Prunes stale entries at most every NSCACHE_PRUNE_SEC. Thread-safe. */
-int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t *ret_init,
-		uint64_t *ret_init_id);
+int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t *ret_init);
 
 /* Inserts (or replaces) an entry; takes ownership of @pidfd in every case.
  * Returns 0 or -ENOMEM. Thread-safe. */
 int nscache_put(struct nscache *c, dev_t dev, ino_t ino, pid_t init, int pidfd, uint64_t now_sec);
-
-/* Is the init @init of identity @init_id (as nscache_get() returned them) in the cache and
- * alive? Thread-safe. */
-bool nscache_alive(struct nscache *c, pid_t init, uint64_t init_id);

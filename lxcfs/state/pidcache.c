@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-process facts cache (pidcache.h). */
+/* Per-thread facts cache (pidcache.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pidcache.h"
 
 struct pidcache_entry {
 	struct pidcache_entry *next;
-	pid_t pid;
-	uint64_t id;
-	bool has_ns;
-	dev_t ns_dev;
-	ino_t ns_ino;
-	char *cgroup;		/* NULL: not read yet */
-	uint64_t cgroup_ns;	/* when cgroup was read */
+	pid_t tid;
+	int pidfd;
+	struct pidcache_view v;		/* v.cgroup owned */
+	uint64_t read_ns;		/* when v was learned */
 	uint64_t used_ns;
 };
 
@@ -23,173 +22,165 @@ static size_t bucket_of(pid_t pid)
 	return (size_t) (((uint64_t) (uint32_t) pid * 0x9E3779B97F4A7C15ull) >> 54) % PIDCACHE_BUCKETS;
 }
 
+static pthread_mutex_t *lock_of(struct pidcache *c, size_t bucket)
+{
+	return &c->locks[bucket % PIDCACHE_LOCKS];
+}
+
 static void entry_free(struct pidcache_entry *e)
 {
-	free(e->cgroup);
+	if (e->pidfd >= 0)
+		(void) close(e->pidfd);
+	free(e->v.cgroup);
 	free(e);
+}
+
+/* poll(2) on a pidfd: readable once the thread exited (kernel/pid.c pidfd_poll) */
+static bool entry_alive(const struct pidcache_entry *e)
+{
+	struct pollfd p = { .fd = e->pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
 }
 
 void pidcache_init(struct pidcache *c)
 {
 	*c = (struct pidcache) {};
-	pthread_mutex_init(&c->lock, NULL);
+	for (size_t i = 0; i < PIDCACHE_LOCKS; i++)
+		pthread_mutex_init(&c->locks[i], NULL);
 }
 
 void pidcache_clear(struct pidcache *c)
 {
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < PIDCACHE_BUCKETS; i++)
+	for (size_t i = 0; i < PIDCACHE_BUCKETS; i++) {
+		pthread_mutex_lock(lock_of(c, i));
 		while (c->buckets[i]) {
 			struct pidcache_entry *e = c->buckets[i];
 
 			c->buckets[i] = e->next;
 			entry_free(e);
+			atomic_fetch_sub(&c->n, 1);
 		}
-	c->n = 0;
-	pthread_mutex_unlock(&c->lock);
+		pthread_mutex_unlock(lock_of(c, i));
+	}
 }
 
-/* The entry of @pid (c->lock held); one of another identity (a dead process whose pid was
- * reused) is dropped on the way. */
-static struct pidcache_entry *find_locked(struct pidcache *c, pid_t pid, uint64_t id)
+/* Unlinks the entry of @tid from bucket @b (its lock held) and returns it, or NULL. */
+static struct pidcache_entry *unlink_locked(struct pidcache *c, size_t b, pid_t tid)
 {
-	for (struct pidcache_entry **pp = &c->buckets[bucket_of(pid)]; *pp; pp = &(*pp)->next) {
-		struct pidcache_entry *e = *pp;
+	for (struct pidcache_entry **pp = &c->buckets[b]; *pp; pp = &(*pp)->next)
+		if ((*pp)->tid == tid) {
+			struct pidcache_entry *e = *pp;
 
-		if (e->pid != pid)
-			continue;
-		if (e->id == id)
+			*pp = e->next;
+			atomic_fetch_sub(&c->n, 1);
 			return e;
-		*pp = e->next;
-		c->n--;
-		entry_free(e);
-		return NULL;
-	}
+		}
 	return NULL;
 }
 
-static struct pidcache_entry *find_or_add_locked(struct pidcache *c, pid_t pid, uint64_t id,
-						 uint64_t now_ns, int *ret_error)
+int pidcache_get(struct pidcache *c, pid_t tid, uint64_t now_ns, struct pidcache_view *ret)
 {
-	struct pidcache_entry *e = find_locked(c, pid, id);
-
-	if (e)
-		return e;
-	if (c->n >= PIDCACHE_MAX) {
-		*ret_error = -ENOSPC;
-		return NULL;
-	}
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		*ret_error = -ENOMEM;
-		return NULL;
-	}
-	e->pid = pid;
-	e->id = id;
-	e->used_ns = now_ns;
-	e->next = c->buckets[bucket_of(pid)];
-	c->buckets[bucket_of(pid)] = e;
-	c->n++;
-	return e;
-}
-
-int pidcache_get(struct pidcache *c, pid_t pid, uint64_t id, uint64_t now_ns, dev_t *ret_ns_dev,
-		 ino_t *ret_ns_ino, char **ret_cgroup)
-{
-	struct pidcache_entry *e;
+	size_t b = bucket_of(tid);
+	struct pidcache_entry *e, *dead = NULL;
 	int r = -ENOENT;
 
-	if (ret_cgroup)
-		*ret_cgroup = NULL;
-	pthread_mutex_lock(&c->lock);
-	e = find_locked(c, pid, id);
-	if (e) {
+	pthread_mutex_lock(lock_of(c, b));
+	for (e = c->buckets[b]; e && e->tid != tid; e = e->next)
+		;
+	if (e && !entry_alive(e))
+		dead = unlink_locked(c, b, tid);
+	else if (e && (int64_t) (now_ns - e->read_ns) < (int64_t) PIDCACHE_TEXT_NS) {
 		e->used_ns = now_ns;
-		if (ret_cgroup && e->cgroup &&
-		    (int64_t) (now_ns - e->cgroup_ns) < (int64_t) PIDCACHE_CGROUP_NS) {
-			*ret_cgroup = strdup(e->cgroup);
-			if (!*ret_cgroup) {
-				pthread_mutex_unlock(&c->lock);
-				return -ENOMEM;
-			}
-		}
-		if (e->has_ns) {
-			*ret_ns_dev = e->ns_dev;
-			*ret_ns_ino = e->ns_ino;
-			r = 0;
-		}
+		*ret = e->v;
+		ret->cgroup = strdup(e->v.cgroup);
+		r = ret->cgroup ? 0 : -ENOMEM;
 	}
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(lock_of(c, b));
+	if (dead)
+		entry_free(dead);
 	return r;
 }
 
-int pidcache_put_ns(struct pidcache *c, pid_t pid, uint64_t id, dev_t ns_dev, ino_t ns_ino,
-		    uint64_t now_ns)
+int pidcache_put(struct pidcache *c, pid_t tid, int pidfd, const struct pidcache_view *v,
+		 uint64_t now_ns)
 {
-	struct pidcache_entry *e;
-	int r = 0;
+	struct pidcache_entry *e, *old;
+	size_t b = bucket_of(tid);
 
-	pthread_mutex_lock(&c->lock);
-	e = find_or_add_locked(c, pid, id, now_ns, &r);
-	if (e) {
-		e->has_ns = true;
-		e->ns_dev = ns_dev;
-		e->ns_ino = ns_ino;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return r;
-}
-
-int pidcache_put_cgroup(struct pidcache *c, pid_t pid, uint64_t id, const char *text,
-			uint64_t now_ns)
-{
-	char *copy = strdup(text);
-	struct pidcache_entry *e;
-	int r = 0;
-
-	if (!copy)
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		(void) close(pidfd);
 		return -ENOMEM;
-	pthread_mutex_lock(&c->lock);
-	e = find_or_add_locked(c, pid, id, now_ns, &r);
-	if (e) {
-		free(e->cgroup);
-		e->cgroup = copy;
-		e->cgroup_ns = now_ns;
-		copy = NULL;
 	}
-	pthread_mutex_unlock(&c->lock);
-	free(copy);
-	return r;
+	*e = (struct pidcache_entry) { .tid = tid, .pidfd = pidfd, .v = *v, .read_ns = now_ns,
+				       .used_ns = now_ns };
+	e->v.cgroup = strdup(v->cgroup);
+	if (!e->v.cgroup) {
+		entry_free(e);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(lock_of(c, b));
+	old = unlink_locked(c, b, tid);
+	if (atomic_load(&c->n) >= PIDCACHE_MAX) {
+		pthread_mutex_unlock(lock_of(c, b));
+		if (old)
+			entry_free(old);
+		entry_free(e);
+		return -ENOSPC;
+	}
+	e->next = c->buckets[b];
+	c->buckets[b] = e;
+	atomic_fetch_add(&c->n, 1);
+	pthread_mutex_unlock(lock_of(c, b));
+	if (old)
+		entry_free(old);
+	return 0;
+}
+
+void pidcache_set_start(struct pidcache *c, pid_t tid, pid_t ref, uint64_t start)
+{
+	size_t b = bucket_of(tid);
+
+	pthread_mutex_lock(lock_of(c, b));
+	for (struct pidcache_entry *e = c->buckets[b]; e; e = e->next)
+		if (e->tid == tid && e->v.ref == ref) {
+			e->v.ref_start = start;
+			break;
+		}
+	pthread_mutex_unlock(lock_of(c, b));
 }
 
 size_t pidcache_prune(struct pidcache *c, uint64_t now_ns)
 {
-	struct pidcache_entry *drop = NULL;
 	size_t n = 0;
 
-	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < PIDCACHE_BUCKETS; i++) {
-		struct pidcache_entry **pp = &c->buckets[i];
+		struct pidcache_entry *drop = NULL;
 
-		while (*pp) {
+		if (!__atomic_load_n(&c->buckets[i], __ATOMIC_RELAXED))
+			continue;	/* unlocked peek: an entry missed waits for the next round */
+		pthread_mutex_lock(lock_of(c, i));
+		for (struct pidcache_entry **pp = &c->buckets[i]; *pp;) {
 			struct pidcache_entry *e = *pp;
 
-			if ((int64_t) (now_ns - e->used_ns) >= (int64_t) PIDCACHE_IDLE_NS) {
+			if ((int64_t) (now_ns - e->used_ns) >= (int64_t) PIDCACHE_IDLE_NS ||
+			    !entry_alive(e)) {
 				*pp = e->next;
-				c->n--;
+				atomic_fetch_sub(&c->n, 1);
 				e->next = drop;
 				drop = e;
 			} else
 				pp = &e->next;
 		}
-	}
-	pthread_mutex_unlock(&c->lock);
-	while (drop) {
-		struct pidcache_entry *e = drop;
+		pthread_mutex_unlock(lock_of(c, i));
+		while (drop) {
+			struct pidcache_entry *e = drop;
 
-		drop = e->next;
-		entry_free(e);
-		n++;
+			drop = e->next;
+			entry_free(e);
+			n++;
+		}
 	}
 	return n;
 }

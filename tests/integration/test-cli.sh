@@ -43,6 +43,25 @@ lxt_match "$(cat "$T/debugfg.err")" '(debug|foreground)' "-d -f says why"
 lxt_cli twomnt -p "$T/twomnt.pid" "$T/mnt" "$T/mnt"
 lxt_is "$(rc_of twomnt)" 1 "two mountpoints exit 1"
 
+lxt_cli badloop --fuse-loop fast -p "$T/badloop.pid" "$T/mnt"
+lxt_is "$(rc_of badloop)" 1 "--fuse-loop with an unknown mode exits 1"
+lxt_match "$(cat "$T/badloop.err")" "unknown mode 'fast'" "--fuse-loop says which mode it does not know"
+
+# --- each request loop serves 16 parallel readers and stops cleanly on SIGTERM --------------
+for mode in adaptive single multi; do
+	lxt_start_daemon --fuse-loop "$mode" || lxt_bail "daemon with --fuse-loop $mode did not start"
+	readers=()
+	for i in $(seq 16); do
+		(for _ in $(seq 50); do head -1 "$MNT/proc/meminfo"; done >"$T/loop-$mode.$i") &
+		readers+=("$!")
+	done
+	wait "${readers[@]}"
+	lines=$(cat "$T/loop-$mode".* | grep -c '^MemTotal: ')
+	lxt_is "$lines" 800 "--fuse-loop $mode: 16 parallel readers got all 800 reads"
+	lxt_stop_daemon "$DAEMON_PID" TERM
+	lxt_is "$LXT_DAEMON_STATUS" 0 "--fuse-loop $mode: exits 0 on SIGTERM after the readers"
+done
+
 lxt_false "none of the rejected command lines mounted anything" lxt_is_mounted "$T/mnt"
 
 # --- a running daemon -------------------------------------------------------------------------

@@ -277,7 +277,7 @@ grep '^FAIL' "$W/cycle-warm.log" | head -n 3 | while IFS= read -r l; do lxt_diag
 lxt_is "$(cat "$W"/reader-*.err 2>/dev/null | sort | uniq -c | head -n 3)" "" \
 	"warm-up: $(cat "$W"/reader-*.passes 2>/dev/null | wc -l) reader passes, no read failed"
 rm -f "$W"/reader-*
-sleep 1
+sleep 4	# as at the end: the warm-up's cached files and pidfds are closed by then
 FD0=$(daemon_fds) RSS0=$(daemon_rss) THR0=$(daemon_threads)
 daemon_fd_list >"$W/fds.start"
 
@@ -324,7 +324,9 @@ fi
 wait "${pids[@]}" 2>/dev/null
 lxt_diag "workers stopped within ${SOAK_DRAIN_SECONDS} s: $([ "$DRAINED" = 1 ] && echo yes || echo no)"
 ELAPSED=$(($(date +%s) - T0))
-sleep 1
+# the daemon keeps files and pidfds of recent readers open for 2 s of idleness and closes them
+# within the next second (lxcfs/sources/fdcache.h, lxcfs/state/pidcache.h)
+sleep 4
 FD1=$(daemon_fds) RSS1=$(daemon_rss) THR1=$(daemon_threads)
 daemon_fd_list >"$W/fds.end"
 

@@ -466,12 +466,48 @@ static void undo_container(void *data)
 		log_error("Failed to remove the LXC container '%s' while undoing: %s", j->name, err);
 }
 
+/* The manager's own freezes (snapshot, copy) leave a marker in <runtime-dir>/frozen/ while
+ * they last, so that a manager killed meanwhile thaws the container at its next start
+ * (instances_reconcile()) instead of leaving it frozen for good. A user's freeze has none. */
+static char *freeze_marker(struct mgr *m, const char *name)
+{
+	return g_build_filename(m->runtime_dir, "frozen", name, NULL);
+}
+
+static int internal_freeze(struct mgr *m, const char *name, char **ret_err)
+{
+	g_autofree char *marker = freeze_marker(m, name), *dir = g_path_get_dirname(marker);
+	g_autoptr(GError) gerr = NULL;
+	int r;
+
+	if (g_mkdir_with_parents(dir, 0700) < 0 || !g_file_set_contents(marker, "", 0, &gerr)) {
+		*ret_err = g_strdup_printf("cannot write the freeze marker '%s': %s", marker,
+					   gerr ? gerr->message : g_strerror(errno));
+		return -EIO;
+	}
+	r = inst_rt_freeze(m, name, ret_err);
+	if (r < 0)
+		(void) g_unlink(marker);
+	return r;
+}
+
+static int internal_thaw(struct mgr *m, const char *name, char **ret_err)
+{
+	g_autofree char *marker = freeze_marker(m, name);
+	int r;
+
+	r = inst_rt_unfreeze(m, name, ret_err);
+	if (r >= 0)
+		(void) g_unlink(marker);
+	return r;
+}
+
 static void undo_unfreeze(void *data)
 {
 	struct inst_job *j = data;
 	g_autofree char *err = NULL;
 
-	if (inst_rt_unfreeze(j->m, j->name, &err) < 0)
+	if (internal_thaw(j->m, j->name, &err) < 0)
 		log_error("Failed to thaw '%s': %s", j->name, err);
 }
 
@@ -527,13 +563,13 @@ static int copy_volume(struct mgr *m, struct inst_job *j, char **ret_err)
 		if (r < 0)
 			return r;
 		if (st == INST_RUNNING) {
-			r = inst_rt_freeze(m, j->src_name, ret_err);
+			r = internal_freeze(m, j->src_name, ret_err);
 			if (r < 0)
 				return r;
 		}
 	}
 	r = copy_tree(j->src_pool, src, j->p, dst, false, ret_err);
-	if (st == INST_RUNNING && inst_rt_unfreeze(m, j->src_name, &e2) < 0)
+	if (st == INST_RUNNING && internal_thaw(m, j->src_name, &e2) < 0)
 		log_error("Failed to thaw '%s' after copying it: %s", j->src_name, e2);
 	if (r < 0 || j->instance_only || j->src_snap)
 		return r;
@@ -1807,7 +1843,7 @@ static int snapshot_work(struct mgr *m, struct op *op, void *data, char **ret_er
 	if (r < 0)
 		return r;
 	if (st == INST_RUNNING) {
-		r = inst_rt_freeze(m, j->name, ret_err);
+		r = internal_freeze(m, j->name, ret_err);
 		if (r < 0)
 			return r;
 		revert_push(&rs, undo_unfreeze, j);
@@ -1830,7 +1866,7 @@ static int snapshot_work(struct mgr *m, struct op *op, void *data, char **ret_er
 	}
 	/* keep the snapshot; only the thaw of the stack still runs */
 	revert_disarm(&rs);
-	if (st == INST_RUNNING && inst_rt_unfreeze(m, j->name, &e2) < 0) {
+	if (st == INST_RUNNING && internal_thaw(m, j->name, &e2) < 0) {
 		log_error("Failed to thaw '%s' after its snapshot: %s", j->name, e2);
 		*ret_err = g_strdup_printf("snapshot '%s' was taken but thawing '%s' failed: %s",
 					   j->snap, j->name, e2);
@@ -1998,9 +2034,35 @@ static int snapshot_delete(struct mgr *m, const struct api_req *req, struct api_
 
 /* ---- start-up ---------------------------------------------------------------------------- */
 
+/* Thaws the containers a killed manager had frozen for a snapshot or copy */
+static void reconcile_frozen(struct mgr *m)
+{
+	g_autofree char *dir = g_build_filename(m->runtime_dir, "frozen", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *e;
+
+	while (d && (e = g_dir_read_name(d))) {
+		g_autofree char *err = NULL, *marker = g_build_filename(dir, e, NULL);
+		enum inst_status st;
+
+		if (name_instance_valid(e) && inst_rt_state(m, e, &st, NULL, &err) >= 0 &&
+		    st == INST_FROZEN) {
+			log_warning("Reconcile: instance '%s' was left frozen by an interrupted snapshot "
+				    "or copy, thawing it", e);
+			if (inst_rt_unfreeze(m, e, &err) < 0) {
+				log_error("Reconcile: cannot thaw '%s': %s", e, err);
+				continue;
+			}
+		}
+		(void) g_unlink(marker);
+	}
+}
+
 void instances_reconcile(struct mgr *m)
 {
 	g_autoptr(GPtrArray) rows = NULL;
+
+	reconcile_frozen(m);
 
 	if (inst_db_list(m->db, &rows) < 0) {
 		log_error("Reconcile: cannot read the instances");

@@ -413,6 +413,33 @@ lxt_is "$RC" 0 "the same create works afterwards $(err recreate)"
 lxl del-k delete "$K"
 lxt_is "$RC" 0 "delete of the stopped instance: exit 0 $(err del-k)"
 
+# kill -9 while paused after each step of an instance snapshot (MG-17): after the restart the
+# container runs (thawed), the half-made snapshot is gone, and the same snapshot then works
+for step in freeze storage; do
+	mgr_stop TERM
+	mgr_start --test-pause "instance-snapshot-create/$step" || lxt_bail "manager restart failed"
+	api POST "/1.0/instances/$N/snapshots" '{"name":"crash-'"$step"'"}'
+	for _ in $(seq 300); do
+		[ -f "$RUN/test-paused" ] && break
+		sleep 0.1
+	done
+	lxt_is "$(cat "$RUN/test-paused" 2>/dev/null)" "instance-snapshot-create/$step" \
+		"snapshot paused after its $step step"
+	api GET "/1.0/instances/$N/state"
+	lxt_match "$BODY" '"status" *: *"Frozen"' "... with the container frozen"
+	mgr_stop KILL
+	rm -f "$RUN/test-paused"
+	mgr_start || lxt_bail "manager restart after kill -9 failed"
+	api GET "/1.0/instances/$N/state"
+	lxt_match "$BODY" '"status" *: *"Running"' "after kill -9 at $step and a restart: the container runs (thawed)"
+	api GET "/1.0/instances/$N/snapshots"
+	lxt_false "... the half-made snapshot is not listed" grep -q "crash-$step" <<<"$BODY"
+	lxt_false "... and not on the pool" test -e "$STATE/storage-pools/$BP/containers-snapshots/$N/crash-$step"
+	lxl "crash-again-$step" snapshot create "$N" "crash-$step"
+	lxt_is "$RC" 0 "... and the same snapshot works afterwards $(err "crash-again-$step")"
+	lxl "crash-del-$step" snapshot delete "$N" "crash-$step"
+done
+
 # the instances survived the restarts: still running, re-read from LXC
 api GET "/1.0/instances/$N/state"
 lxt_match "$BODY" '"status" *: *"Running"' "an instance keeps running across manager restarts"

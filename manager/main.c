@@ -51,6 +51,10 @@ static const GOptionEntry arg_entries[] = {
 };
 
 static GMainLoop *main_loop;
+/* The daemon's state. Static, not on main()'s stack: at exit a worker may still be paused
+ * in a step (test hooks) or finishing a GET, so the database stays open until the process
+ * ends (SQLite's WAL keeps it consistent), and this keeps it reachable for LeakSanitizer. */
+static struct mgr m;
 
 static gboolean on_signal(gpointer data)
 {
@@ -99,7 +103,6 @@ int main(int argc, char *argv[])
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- lxkit instance and storage manager");
 	g_autoptr(GError) err = NULL;
 	g_autofree char *db_path = NULL, *db_err = NULL, *sock_err = NULL;
-	struct mgr m = {};
 	long holder = 0;
 	int lock_fd, r;
 

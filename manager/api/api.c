@@ -480,3 +480,14 @@ JsonNode *api_json_strv(const char *const *v)
 	json_node_take_array(n, a);
 	return n;
 }
+
+void api_json_array_add_printf(JsonArray *a, const char *fmt, ...)
+{
+	g_autofree char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	s = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	json_array_add_string_element(a, s);
+}

@@ -139,3 +139,6 @@ int api_obj_config(JsonObject *o, const char *member, GHashTable **ret_config,
 /* JSON helpers for building metadata. */
 JsonNode *api_json_string_map(GHashTable *map);	/* sorted keys; NULL map -> {} */
 JsonNode *api_json_strv(const char *const *v);	/* NULL-terminated array of strings */
+/* Appends a formatted string to @a (json_array_add_string_element() copies, this does not
+ * leak the formatted text). */
+void api_json_array_add_printf(JsonArray *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -141,8 +141,7 @@ static int pools_list(struct mgr *m, const struct api_req *req, struct api_resp 
 		if (level > 0)
 			json_array_add_element(a, storage_pool_json(m, row));
 		else
-			json_array_add_string_element(a, g_strdup_printf("/1.0/storage-pools/%s",
-									 row->name));
+			api_json_array_add_printf(a, "/1.0/storage-pools/%s", row->name);
 	}
 	return api_sync(ret, n);
 }

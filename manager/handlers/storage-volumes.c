@@ -157,8 +157,8 @@ static int volumes_list(struct mgr *m, const struct api_req *req, struct api_res
 		if (level > 0)
 			json_array_add_element(a, volume_json(prow->name, v));
 		else
-			json_array_add_string_element(a, g_strdup_printf(
-				"/1.0/storage-pools/%s/volumes/%s/%s", prow->name, v->type, v->name));
+			api_json_array_add_printf(a,
+				"/1.0/storage-pools/%s/volumes/%s/%s", prow->name, v->type, v->name);
 	}
 	n = json_node_new(JSON_NODE_ARRAY);
 	json_node_take_array(n, a);
@@ -720,9 +720,9 @@ static int snapshots_list(struct mgr *m, const struct api_req *req, struct api_r
 		if (level > 0)
 			json_array_add_element(a, snapshot_json(v, s));
 		else
-			json_array_add_string_element(a, g_strdup_printf(
+			api_json_array_add_printf(a,
 				"/1.0/storage-pools/%s/volumes/custom/%s/snapshots/%s", prow->name,
-				v->name, s->name));
+				v->name, s->name);
 	}
 	n = json_node_new(JSON_NODE_ARRAY);
 	json_node_take_array(n, a);

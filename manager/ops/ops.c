@@ -265,8 +265,7 @@ JsonNode *op_list_json(struct mgr *m, bool recursion)
 		if (recursion)
 			json_array_add_element(a, op_json_locked(op));
 		else
-			json_array_add_string_element(a, g_strdup_printf("/1.0/operations/%s",
-									 op->id));
+			api_json_array_add_printf(a, "/1.0/operations/%s", op->id);
 	}
 	g_mutex_unlock(&m->lock);
 	json_node_take_object(n, o);

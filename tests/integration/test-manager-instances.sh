@@ -126,6 +126,55 @@ lxl pool-d storage create "$DP" dir
 lxt_is "$RC" 0 "storage create $DP dir: exit 0 $(err pool-d)"
 [ "$RC" = 0 ] || lxt_bail "no pools: $(err pool-b) $(err pool-d)"
 
+# the storage, volume and volume-snapshot commands: human tables and JSON from the live manager
+lxl sl storage list
+lxt_is "$RC" 0 "storage list: exit 0 $(err sl)"
+lxt_match "$(out sl)" "^NAME +DRIVER +STATUS +SIZE +USED BY +DESCRIPTION" "storage list: the table's header"
+lxt_match "$(out sl)" $'\n'"$BP +btrfs +Created +1GiB +0 +-" "storage list: the btrfs pool, size in IEC units, '-' for no description"
+lxt_match "$(out sl)" $'\n'"$DP +dir +Created +- +0" "storage list: the dir pool, '-' for no size"
+lxl sj storage list --format json
+lxt_is "$(python3 -c 'import json,sys; print(sorted(p["name"] for p in json.load(sys.stdin) if p["name"].startswith(sys.argv[1])))' "$PFX" <"$T/sj.out" 2>&1)" \
+	"['$BP', '$DP']" "storage list --format json: the reply's pool objects"
+lxl si storage info "$BP"
+lxt_match "$(out si)" "^space used: [0-9.]+(B|KiB|MiB|GiB)"$'\n'"total space: [0-9.]+(MiB|GiB)" "storage info: used and total in IEC units"
+lxl ss storage show "$BP"
+lxt_match "$(out ss)" "size: 1GiB" "storage show: the config as given"
+lxl vc volume create "$DP" vol1
+lxt_is "$RC" 0 "volume create $DP vol1: exit 0 $(err vc)"
+lxl vc2 volume create "$DP" vol1
+lxt_is "$RC" 1 "volume create of a taken name: exit 1"
+lxt_match "$(err vc2)" "^Error: .*vol1.*exists" "... 'Error: ' and the manager's message"
+lxl vcb volume create "$BP" vb --type block size=64MiB
+lxt_is "$RC" 0 "volume create --type block size=64MiB: exit 0 $(err vcb)"
+lxl vl volume list "$BP"
+lxt_match "$(out vl)" $'\n'"custom +vb +block +64MiB +0 " "volume list: the block volume with its IEC size"
+lxl vr volume resize "$BP" vb 128MiB
+lxt_is "$RC" 0 "volume resize to 128MiB: exit 0 $(err vr)"
+lxl vs volume show "$BP" vb
+lxt_match "$(out vs)" "size: 128MiB" "volume show: the new size"
+lxl vr2 volume resize "$BP" vb 64MiB
+lxt_is "$RC" 1 "volume resize of a block volume to less: exit 1 (refused by the manager)"
+echo hello >"$STATE/storage-pools/$DP/custom/vol1/f"
+lxl vsn snapshot create "$DP/vol1" vs1
+lxt_is "$RC" 0 "snapshot create $DP/vol1 vs1: exit 0 $(err vsn)"
+echo changed >"$STATE/storage-pools/$DP/custom/vol1/f"
+lxl vsl snapshot list "$DP/vol1"
+lxt_match "$(out vsl)" $'\n'"vs1 +[0-9-]+ [0-9:]+ +- " "snapshot list of a volume: vs1"
+lxl vsr snapshot restore "$DP/vol1" vs1
+lxt_is "$RC:$(cat "$STATE/storage-pools/$DP/custom/vol1/f")" 0:hello "snapshot restore of a volume: the old content"
+lxl vcp volume copy "$DP/vol1" "$BP/vol2"
+lxt_is "$RC:$(cat "$STATE/storage-pools/$BP/custom/vol2/f" 2>&1)" 0:hello "volume copy to another pool"
+lxl vsd snapshot delete "$DP/vol1" vs1
+lxt_is "$RC" 0 "snapshot delete of a volume snapshot: exit 0 $(err vsd)"
+for v in "$DP vol1" "$BP vol2" "$BP vb"; do
+	# shellcheck disable=SC2086  # POOL VOLUME
+	lxl vd volume delete $v
+	lxt_is "$RC" 0 "volume delete $v: exit 0 $(err vd)"
+done
+lxl vshow-gone volume show "$DP" vol1
+lxt_is "$RC" 1 "volume show of a deleted volume: exit 1"
+lxt_match "$(err vshow-gone)" "^Error: .*vol1.*not found" "... 'not found'"
+
 # one pool: the whole life cycle of a container on it
 cycle() {
 	local P=$1 N=$2 kind=$3 V=$STATE/storage-pools/$1/containers/$2 s

@@ -196,8 +196,9 @@ static int pool_create(struct mgr *m, const struct api_req *req, struct api_resp
 	if (d->probe(&reason, NULL) < 0)
 		return api_errorf(ret, 400, "storage driver '%s' is not available on this host: %s",
 				  driver, reason);
-	if (d->pool_validate(m, name, config, &err) < 0)
-		return api_errorf(ret, 400, "%s", err);
+	r = d->pool_validate(m, name, config, &err);
+	if (r < 0)
+		return api_errorf(ret, r == -ENOSPC ? 507 : 400, "%s", err);
 	r = db_pool_get(m->db, name, &existing);
 	if (r >= 0)
 		return api_errorf(ret, 409, "storage pool '%s' already exists", name);

@@ -387,6 +387,14 @@ static int volume_create(struct mgr *m, const struct api_req *req, struct api_re
 	r = check_volume_config(prow, config, streq(content_type, "block"), &size, ret);
 	if (r < 0)
 		return r;
+	if (streq(content_type, "block")) {
+		uint64_t used, total, want = size ? size : VOLUME_BLOCK_DEFAULT_SIZE;
+
+		if (pool_usage(p, &used, &total) >= 0 && want > total - used)
+			return api_errorf(ret, 507, "not enough space in storage pool '%s' for a "
+					  "block volume of %" G_GUINT64_FORMAT " bytes (%"
+					  G_GUINT64_FORMAT " free)", prow->name, want, total - used);
+	}
 	if (db_volume_get(m->db, prow->id, "custom", name, &existing) >= 0)
 		return api_errorf(ret, 409, "storage volume '%s' already exists in pool '%s'", name,
 				  prow->name);
@@ -433,6 +441,8 @@ static int volume_create(struct mgr *m, const struct api_req *req, struct api_re
 	}
 	r = volume_create_steps(m, p, prow, name, content_type, description, config, size, NULL,
 				NULL, &err);
+	if (r < 0 && err && strstr(err, "No space left on device"))
+		r = -ENOSPC;
 	if (r < 0)
 		return api_errorf(ret, r == -EEXIST ? 409 : r == -ENOSPC || r == -EDQUOT ? 507 : 500,
 				  "creating storage volume '%s' failed: %s", name,

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -113,6 +114,23 @@ static int btrfs_validate(struct mgr *m, const char *name, GHashTable *config, c
 		*ret_err = g_strdup("config 'size' applies only to a loop-backed pool, not with "
 				    "'source'");
 		return -EINVAL;
+	}
+	if (!g_hash_table_contains(config, "source")) {
+		const char *size_s = g_hash_table_lookup(config, "size");
+		uint64_t size = 0;
+		struct statvfs sv;
+
+		(void) size_parse(size_s ? size_s : BTRFS_DEFAULT_SIZE, &size);
+		/* the loop file is sparse, but a pool larger than the space that holds it fails
+		 * later, in the middle of someone's write */
+		if (statvfs(m->state_dir, &sv) == 0 &&
+		    size > (uint64_t) sv.f_bavail * sv.f_frsize) {
+			*ret_err = g_strdup_printf("not enough space for a loop file of '%s' in '%s' "
+						   "(%" G_GUINT64_FORMAT " bytes free)",
+						   size_s ? size_s : BTRFS_DEFAULT_SIZE, m->state_dir,
+						   (uint64_t) sv.f_bavail * sv.f_frsize);
+			return -ENOSPC;
+		}
 	}
 	return 0;
 }

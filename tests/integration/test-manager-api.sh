@@ -216,6 +216,44 @@ lxt_is "$(mgr_jq .metadata.status)" Created "MG-12: the other pools are unaffect
 mgr_expect DELETE /1.0/storage-pools/mg-z9/volumes/custom/zv "" 200 "MG-12: its volume record can be deleted"
 mgr_expect DELETE /1.0/storage-pools/mg-z9 "" 200 "MG-12: its record can be deleted"
 
+# /1.0/events as a websocket (Upgrade: websocket): one text frame per event
+ws=$("$LXT_PY" - "$MGR_SOCK" <<'PY' 2>&1
+import base64, json, os, socket, sys
+ws = socket.socket(socket.AF_UNIX)
+ws.connect(sys.argv[1])
+key = base64.b64encode(os.urandom(16)).decode()
+ws.sendall(("GET /1.0/events?type=lifecycle HTTP/1.1\r\nHost: lxkit\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            % key).encode())
+head = b""
+while b"\r\n\r\n" not in head:
+    head += ws.recv(1)
+print(head.split(b"\r\n")[0].decode())
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1])
+body = b'{"name":"ws","driver":"dir"}'
+c.sendall(b"POST /1.0/storage-pools HTTP/1.1\r\nHost: lxkit\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+c.recv(4096)
+ws.settimeout(10)
+def recv_exact(n):
+    b = b""
+    while len(b) < n:
+        b += ws.recv(n - len(b))
+    return b
+op, ln = recv_exact(2)
+ln &= 0x7f
+if ln == 126:
+    ln = int.from_bytes(recv_exact(2), "big")
+elif ln == 127:
+    ln = int.from_bytes(recv_exact(8), "big")
+ev = json.loads(recv_exact(ln))
+print("opcode=%x %s %s" % (op, ev["metadata"]["action"], ev["metadata"]["source"]))
+PY
+)
+lxt_match "$ws" "HTTP/1.1 101" "/1.0/events with Upgrade: websocket switches protocols"
+lxt_match "$ws" "opcode=81 storage-pool-created /1.0/storage-pools/ws" "... and sends the event as one text frame"
+mgr_expect DELETE /1.0/storage-pools/ws "" 200 "delete pool ws"
+
 # clean delete of everything
 for v in v1 v3 b1; do
 	mgr_expect DELETE /1.0/storage-pools/p1/volumes/custom/$v "" 200 "delete volume $v"

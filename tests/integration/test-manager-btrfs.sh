@@ -16,6 +16,9 @@ IMG=$MGR_STATE/disks/mg-b1.img
 
 mgr_expect POST /1.0/storage-pools '{"name":"mg-b1","driver":"btrfs","config":{"size":"64MiB"}}' 400 \
 	"a btrfs pool below 128MiB: 400" "below the btrfs minimum"
+mgr_expect POST /1.0/storage-pools '{"name":"mg-b1","driver":"btrfs","config":{"size":"1000PiB"}}' 507 \
+	"a loop file larger than the filesystem holding it: 507" "not enough space for a loop file of '1000PiB'"
+lxt_is "$(ls -A "$MGR_STATE/disks" 2>/dev/null | wc -l)$(mgr_loops | wc -l)" "00" "... and nothing was made"
 mgr_expect POST /1.0/storage-pools '{"name":"mg-b1","driver":"btrfs","config":{"size":"512MiB"}}' 201 \
 	"btrfs pool mg-b1 on a 512MiB loop file"
 lxt_is "$(stat -c %s "$IMG" 2>&1)" 536870912 "loop file is exactly 512MiB"
@@ -60,6 +63,9 @@ lxt_true "v2 is a subvolume" sh -c 'btrfs subvolume show "$1" >/dev/null 2>&1' _
 
 mgr_expect POST /1.0/storage-pools/mg-b1/volumes/custom '{"name":"blk","content_type":"block","config":{"size":"32MiB"}}' 201 "block volume 32MiB"
 lxt_is "$(stat -c %s "$P/custom/blk/root.img")" 33554432 "root.img is 32MiB"
+mgr_expect POST /1.0/storage-pools/mg-b1/volumes/custom '{"name":"huge","content_type":"block","config":{"size":"1TiB"}}' 507 \
+	"a block volume larger than the pool's free space: 507" "not enough space in storage pool 'mg-b1'"
+lxt_false "... and no volume directory" test -e "$P/custom/huge"
 mgr_expect PATCH /1.0/storage-pools/mg-b1/volumes/custom/blk '{"config":{"size":"16MiB"}}' 400 "block shrink: 400" "cannot shrink"
 mgr_expect PATCH /1.0/storage-pools/mg-b1/volumes/custom/blk '{"config":{"size":"48MiB"}}' 200 "block grows to 48MiB"
 lxt_is "$(stat -c %s "$P/custom/blk/root.img")" 50331648 "root.img is 48MiB"

@@ -18,6 +18,7 @@
 
 #define LOOP_WAKE_SIGNAL (SIGRTMIN + 3)
 #define WATCHDOG_TICK_NS (LOOP_STUCK_NS / 2)
+#define BACKLOG_CHECK_EVERY 4	/* the listener polls the queue every 4th request */
 #define WATCHDOG_IDLE_TICKS 200		/* ticks without a request before it sleeps (0.5 s) */
 
 struct helper {
@@ -231,6 +232,7 @@ int loop_run(struct fuse_session *se, unsigned max_threads)
 	struct sigaction sa = { .sa_handler = on_wake_signal };
 	struct loop l = { .se = se, .fd = fuse_session_fd(se) };
 	struct fuse_buf buf = {};
+	unsigned since_check = 0;
 	sigset_t all, old;
 	int r = 0;
 
@@ -272,12 +274,19 @@ int loop_run(struct fuse_session *se, unsigned max_threads)
 			pthread_cond_signal(&l.watch);
 			pthread_mutex_unlock(&l.lock);
 		}
-		if (l.max_helpers > 0 && !request_is_quick(&buf) && backlog(&l)) {
-			/* more than one reader at a time: bring in a helper before serving */
-			sigfillset(&all);
-			pthread_sigmask(SIG_BLOCK, &all, &old);
-			kick_helper(&l);
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		/* the queue is looked at for every BACKLOG_CHECK_EVERY-th request only: with one
+		 * reader it is always empty, and a poll(2) per request would cost more than it
+		 * finds; with many, a backlog is seen within a few requests */
+		if (l.max_helpers > 0 && !request_is_quick(&buf) &&
+		    ++since_check >= BACKLOG_CHECK_EVERY) {
+			since_check = 0;
+			if (backlog(&l)) {
+				/* more than one reader at a time: a helper, before serving */
+				sigfillset(&all);
+				pthread_sigmask(SIG_BLOCK, &all, &old);
+				kick_helper(&l);
+				pthread_sigmask(SIG_SETMASK, &old, NULL);
+			}
 		}
 		fuse_session_process_buf(se, &buf);
 		atomic_store(&l.busy, false);

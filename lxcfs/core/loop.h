@@ -8,9 +8,10 @@
  * which halves the reads/s of its single-threaded loop (tests/bench). This loop keeps one
  * listener (the calling thread) reading and serving requests itself, and brings in helper
  * threads only when there is more work than it can take:
- *   - after each request read, a poll(2) of the fd tells whether another one already waits;
- *     if so a helper is woken (or started, up to @max_threads) and reads and serves requests
- *     for as long as the queue stays non-empty, then parks again;
+ *   - after every 4th request read (RELEASE, FORGET and the like not counted),
+ *     a poll(2) of the fd tells whether another one already waits; if so a helper is woken
+ *     (or started, up to @max_threads) and reads and serves requests for as long as the
+ *     queue stays non-empty, then parks again;
  *   - a watchdog thread, awake only while requests arrive, wakes a helper when the listener
  *     has been busy with one request for LOOP_STUCK_NS and others wait (a request blocked
  *     in the kernel never stalls the other containers for longer than that).

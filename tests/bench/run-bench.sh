@@ -26,7 +26,8 @@
 # and reader count, "vs Debian" with Debian's lxcfs.
 #
 # SECONDS (default $BENCH_SECONDS or 2) is the time per file, target and round;
-# BENCH_ROUNDS (default 3, at least 1) the number of rounds.
+# BENCH_ROUNDS (default 3, at least 1) the number of rounds; BENCH_LOOPS="single multi" adds
+# our lxcfs with those request loops (lxcfs --fuse-loop) as further targets.
 #
 # --callgrind: instead, runs our lxcfs (and nullfs-mt and Debian's lxcfs, for comparison)
 # under `valgrind --tool=callgrind`, once idle (started, probed with stat(1), stopped) and
@@ -739,6 +740,26 @@ for t in nullfs-st nullfs-mt; do
 		TARGET_WHAT[$t]="$NULLFS${single[*]:+ ${single[*]}} at $NEW_MNT"
 	else
 		note "skipping $t: it did not start (log above)"
+		FAILED=1
+	fi
+done
+
+# BENCH_LOOPS="single multi": our lxcfs also with those request loops (lxcfs --fuse-loop), as
+# lxkit-single and lxkit-multi; lxkit-lxcfs is the default, adaptive loop
+for mode in ${BENCH_LOOPS:-}; do
+	case $mode in
+	single | multi) ;;
+	*) note "BENCH_LOOPS: unknown loop '$mode' (single, multi)"; exit 2 ;;
+	esac
+	[[ -x $OURS ]] || continue
+	new_mountpoint
+	if start_daemon "lxkit-$mode" "$NEW_MNT" "$OURS" --fuse-loop "$mode"; then
+		TARGETS+=("lxkit-$mode")
+		TARGET_DIR[lxkit-$mode]=$NEW_MNT
+		TARGET_PID[lxkit-$mode]=$STARTED_PID
+		TARGET_WHAT[lxkit-$mode]="$OURS --fuse-loop $mode at $NEW_MNT"
+	else
+		note "skipping lxkit-$mode: it did not start (log above)"
 		FAILED=1
 	fi
 done

@@ -19,6 +19,12 @@
 #                    exited (its /proc/PID is a zombie's)
 # Every outcome must be a clean errno or the host's file, never a crash, a hang or another
 # cgroup's values. Each fault prints "# FAULT <name>: <outcome>" (a TAP comment).
+# The whole test runs in a mount namespace of its own: its bind mounts of the hierarchies and
+# the tmpfs covers are cgroup-looking mounts that another daemon starting meanwhile (a test run
+# beside this one) would otherwise find in its mountinfo.
+if [ -z "${LXT_FAULTS_PRIVATE_NS:-}" ]; then
+	LXT_FAULTS_PRIVATE_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
 . "$(dirname "$0")/lib.sh"
 lxt_init memory cpuset cpu cpuacct
 

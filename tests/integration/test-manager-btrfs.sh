@@ -56,6 +56,16 @@ lxt_match "$(cat "$MGR_T/dd.err")" "Disk quota exceeded" "the quota holds after 
 rm -f "$V1/big" "$V1/writable"
 lxt_is "$(ls "$P/custom" | grep -c '^\.')" 0 "no temporary entries left by the restore"
 
+mgr_req POST /1.0/storage-pools/mg-b1/volumes/custom/v1/snapshots '{"name":"s2","description":"second"}'
+lxt_is "$(mgr_wait_op)" Success "snapshot s2"
+mgr_req GET /1.0/storage-pools/mg-b1/volumes/custom/v1/snapshots/s2
+lxt_is "$MGR_CODE $(mgr_jq .metadata.name) $(mgr_jq .metadata.description)" "200 s2 second" "GET one snapshot"
+mgr_expect DELETE /1.0/storage-pools/mg-b1/volumes/custom/v1/snapshots/s2 "" 200 "DELETE snapshot s2"
+lxt_false "s2's subvolume is gone" test -e "$P/custom-snapshots/v1/s2"
+mgr_expect GET /1.0/storage-pools/mg-b1/volumes/custom/v1/snapshots/s2 "" 404 "s2 is 404 afterwards" "snapshot 's2'"
+mgr_expect DELETE /1.0/storage-pools/mg-b1/volumes/custom/v1/snapshots/s2 "" 404 "deleting s2 again: 404"
+lxt_true "s1 is untouched" test -e "$S1/data"
+
 mgr_req POST /1.0/storage-pools/mg-b1/volumes/custom '{"name":"v2","source":{"type":"copy","pool":"mg-b1","name":"v1"}}'
 lxt_is "$MGR_CODE $(mgr_wait_op)" "202 Success" "copy v1 -> v2"
 lxt_is "$(cat "$P/custom/v2/data" 2>&1)" before "v2 has v1's data"
@@ -75,6 +85,20 @@ mgr_expect PATCH /1.0/storage-pools/mg-b1 '{"config":{"size":"640MiB"}}' 200 "po
 lxt_is "$(stat -c %s "$IMG")" 671088640 "loop file is 640MiB"
 mgr_req GET /1.0/storage-pools/mg-b1/resources
 lxt_num "$(mgr_jq .metadata.space.total)" -gt 600000000 "the filesystem grew (resources total)"
+
+# a copy across pools: dir -> btrfs (a subvolume filled by a reflink-where-possible copy)
+mgr_expect POST /1.0/storage-pools '{"name":"mg-d","driver":"dir"}' 201 "dir pool mg-d"
+mgr_expect POST /1.0/storage-pools/mg-d/volumes/custom '{"name":"dv"}' 201 "volume dv on mg-d"
+echo from-dir >"$MGR_STATE/storage-pools/mg-d/custom/dv/f"
+mgr_req POST /1.0/storage-pools/mg-b1/volumes/custom '{"name":"fromdir","source":{"type":"copy","pool":"mg-d","name":"dv"}}'
+lxt_is "$MGR_CODE $(mgr_wait_op)" "202 Success" "copy mg-d/dv -> mg-b1/fromdir"
+lxt_is "$(cat "$P/custom/fromdir/f" 2>&1)" from-dir "the cross-pool copy has the data"
+lxt_true "... in a subvolume" sh -c 'btrfs subvolume show "$1" >/dev/null 2>&1' _ "$P/custom/fromdir"
+mgr_req POST /1.0/storage-pools/mg-b1/volumes/custom '{"name":"nosrc","source":{"type":"copy","pool":"mg-d","name":"nothing"}}'
+lxt_is "$MGR_CODE" 404 "a copy of a missing volume: 404"
+for x in "mg-b1/volumes/custom/fromdir" "mg-d/volumes/custom/dv" "mg-d"; do
+	mgr_expect DELETE "/1.0/storage-pools/$x" "" 200 "delete $x"
+done
 
 # MG-13 step 2: in use
 mgr_expect DELETE /1.0/storage-pools/mg-b1 "" 409 "MG-13: pool delete with volumes: 409 listing them" \
@@ -119,6 +143,29 @@ mgr_expect POST /1.0/storage-pools/mg-r/volumes/custom/rv/snapshots '{"name":"s"
 mgr_expect DELETE /1.0/storage-pools/mg-r/volumes/custom/rv "" 200 "MG-13: the volume of the vanished pool can be deleted"
 mgr_expect DELETE /1.0/storage-pools/mg-r "" 200 "MG-13: the vanished pool can be deleted"
 lxt_is "$(ls -A "$MGR_STATE/storage-pools" | wc -l)$(mgr_loops | wc -l)$(mgr_mounts | wc -l)" "000" "nothing is left of mg-r"
+
+# a btrfs pool on a given block device (a loop device the test attaches)
+truncate -s 256M "$MGR_T/dev.img"
+DEV=$(losetup --find --show "$MGR_T/dev.img")
+mgr_expect POST /1.0/storage-pools "{\"name\":\"mg-s\",\"driver\":\"btrfs\",\"config\":{\"source\":\"$DEV\",\"size\":\"1GiB\"}}" 400 \
+	"source with size: 400" "only to a loop-backed pool"
+mgr_expect POST /1.0/storage-pools '{"name":"mg-s","driver":"btrfs","config":{"source":"/dev/null"}}' 400 \
+	"a source that is no block device: 400" "must be a block device"
+mgr_expect POST /1.0/storage-pools "{\"name\":\"mg-s\",\"driver\":\"btrfs\",\"config\":{\"source\":\"$DEV\"}}" 201 "btrfs pool mg-s on $DEV"
+lxt_is "$(findmnt -n -o SOURCE "$MGR_STATE/storage-pools/mg-s")" "$DEV" "mg-s is mounted from $DEV"
+lxt_false "no loop file for a pool with a source" test -e "$MGR_STATE/disks/mg-s.img"
+mgr_expect POST /1.0/storage-pools "{\"name\":\"mg-s2\",\"driver\":\"btrfs\",\"config\":{\"source\":\"$DEV\"}}" 400 \
+	"a source device in use (mounted): 400" "is in use"
+mgr_expect POST /1.0/storage-pools/mg-s/volumes/custom '{"name":"sv","config":{"size":"8MiB"}}' 201 "a volume on mg-s"
+mgr_stop TERM
+umount "$MGR_STATE/storage-pools/mg-s"
+mgr_start || lxt_bail "restart failed"
+lxt_is "$(findmnt -n -o SOURCE "$MGR_STATE/storage-pools/mg-s")" "$DEV" "the manager mounts the source device again at start"
+mgr_expect DELETE /1.0/storage-pools/mg-s/volumes/custom/sv "" 200 "delete sv"
+mgr_expect DELETE /1.0/storage-pools/mg-s "" 200 "delete mg-s"
+lxt_is "$(findmnt -n "$MGR_STATE/storage-pools/mg-s" | wc -l)$(test -e "$MGR_STATE/storage-pools/mg-s" && echo dir)" "0" \
+	"mg-s is unmounted and its mount point gone"
+losetup -d "$DEV"
 
 mgr_stop TERM
 lxt_is "$MGR_EXIT" 0 "SIGTERM: exit 0"

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "instance-config.h"
+
 struct mgr;
 
 enum inst_status {
@@ -35,13 +37,6 @@ char *inst_rt_lxcpath(struct mgr *m);
  * line. @workdir is an empty scratch directory the template may write into. */
 int inst_rt_template(const char *template_name, const char *name, const char *rootfs,
 		     const char *workdir, char **ret_items, char **ret_err);
-
-/* Limits of a container, from its config (instances.c validates and converts them). */
-struct inst_limits {
-	guint64 memory;		/* bytes, 0 = none */
-	char *cpuset;		/* canonical-enough CPU list for lxlaunch --cpuset, NULL = none */
-	guint64 processes;	/* 0 = none */
-};
 
 /* Defines container @name with rootfs @rootfs (not owned by LXC: never deleted by it) and
  * @limits, then appends @extra_items (may be NULL) to its config. -EEXIST when it is

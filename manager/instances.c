@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "db/storage-db.h"
 #include "handlers/storage-common.h"
+#include "instance-config.h"
 #include "instance-db.h"
 #include "instance-rt.h"
 #include "instances.h"
@@ -40,106 +41,14 @@ static const char *const instance_fields[] = {
 	NULL,
 };
 
-static bool is_bool(const char *v)
-{
-	return streq(v, "true") || streq(v, "false");
-}
-
-static bool is_int(const char *v, bool allow_negative)
-{
-	int64_t n;
-
-	if (allow_negative)
-		return safe_atoi64(v, &n) >= 0 && v[0] != ' ' && v[0] != '+';
-	return v[0] >= '0' && v[0] <= '9' && safe_atoi64(v, &n) >= 0 && n >= 0;
-}
-
-/* "2" -> "0-1"; "0-1,3" stays; NULL for anything else */
-static char *cpuset_of(const char *v, guint ncpus)
-{
-	uint64_t n;
-
-	if (v[0] >= '0' && v[0] <= '9' && safe_atou64(v, &n) >= 0 && !strpbrk(v, " \n")) {
-		if (n == 0 || n > ncpus)
-			return NULL;
-		return n == 1 ? g_strdup("0") : g_strdup_printf("0-%u", (unsigned) n - 1);
-	}
-	for (const char *p = v; *p; p++)
-		if (!strchr("0123456789,-", *p))
-			return NULL;
-	if (!*v || strstr(v, ",,") || strstr(v, "--") || *v == ',' || *v == '-')
-		return NULL;
-	return g_strdup(v);
-}
-
 /* Checks the config keys of §4.4 and fills @limits (may be NULL). 400 naming the key. */
 static int config_validate(GHashTable *config, struct inst_limits *limits, struct api_resp *ret)
 {
-	GHashTableIter it;
-	gpointer k, v;
+	g_autofree char *err = NULL;
+	uint64_t ram = (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE);
 
-	g_hash_table_iter_init(&it, config);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const char *key = k, *val = v;
-
-		if (startswith(key, "user."))
-			continue;
-		if (startswith(key, "volatile."))
-			return api_errorf(ret, 400, "config key '%s' is written by the manager only", key);
-		if (streq(key, "limits.memory")) {
-			uint64_t b, pct;
-			size_t n = strlen(val);
-
-			if (n > 1 && val[n - 1] == '%') {
-				g_autofree char *num = g_strndup(val, n - 1);
-
-				if (safe_atou64(num, &pct) < 0 || pct == 0 || pct > 100 || num[0] == ' ')
-					return api_errorf(ret, 400, "invalid value '%s' for config key "
-							  "'limits.memory': expected a size or 1%% to 100%%", val);
-				b = (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE) / 100 * pct;
-			} else if (size_parse(val, &b) < 0) {
-				return api_errorf(ret, 400, "invalid value '%s' for config key 'limits.memory': "
-						  "expected bytes or an integer with kB MB GB TB PB KiB MiB GiB "
-						  "TiB PiB, or N%%", val);
-			}
-			if (limits)
-				limits->memory = b;
-		} else if (streq(key, "limits.cpu")) {
-			g_autofree char *set = cpuset_of(val, g_get_num_processors());
-
-			if (!set)
-				return api_errorf(ret, 400, "invalid value '%s' for config key 'limits.cpu': "
-						  "expected a CPU count (1 to %u) or a CPU list like '0-1,3'",
-						  val, g_get_num_processors());
-			if (limits)
-				limits->cpuset = g_steal_pointer(&set);
-		} else if (streq(key, "limits.processes")) {
-			uint64_t n;
-
-			if (!is_int(val, false) || safe_atou64(val, &n) < 0 || n == 0)
-				return api_errorf(ret, 400, "invalid value '%s' for config key "
-						  "'limits.processes': expected a positive integer", val);
-			if (limits)
-				limits->processes = n;
-		} else if (streq(key, "boot.autostart") || streq(key, "security.privileged") ||
-			   streq(key, "security.nesting")) {
-			if (!is_bool(val))
-				return api_errorf(ret, 400, "invalid value '%s' for config key '%s': expected "
-						  "'true' or 'false'", val, key);
-		} else if (streq(key, "boot.autostart.priority")) {
-			if (!is_int(val, true))
-				return api_errorf(ret, 400, "invalid value '%s' for config key '%s': expected "
-						  "an integer", val, key);
-		} else if (streq(key, "boot.autostart.delay")) {
-			if (!is_int(val, false))
-				return api_errorf(ret, 400, "invalid value '%s' for config key '%s': expected "
-						  "an integer >= 0", val, key);
-		} else if (startswith(key, "vm.")) {
-			return api_errorf(ret, 400, "config key '%s' applies to virtual machines only", key);
-		} else {
-			return api_errorf(ret, 400, "unknown config key '%s'", key);
-		}
-	}
+	if (instance_config_check(config, g_get_num_processors(), ram, limits, &err) < 0)
+		return api_errorf(ret, 400, "%s", err);
 	return 0;
 }
 

@@ -47,10 +47,11 @@ struct storage_driver {
 	int (*vol_set_quota)(struct pool *p, const char *path, uint64_t bytes, char **ret_err);
 };
 
-/* The drivers, NULL-terminated: dir, btrfs, lvm, zfs. */
+/* The drivers the API offers, NULL-terminated: dir, btrfs, lvm, zfs (storage/mock.h has the
+ * mock driver of the unit tests). */
 extern const struct storage_driver *const storage_drivers[];
 extern const struct storage_driver storage_driver_dir, storage_driver_btrfs,
-	storage_driver_lvm, storage_driver_zfs;
+	storage_driver_lvm, storage_driver_zfs, storage_driver_mock;
 const struct storage_driver *storage_driver_find(const char *name);
 
 /* Fills a pool from its stored fields (config copied). Free with pool_free(). */

@@ -111,14 +111,20 @@ const struct cg_hierarchy *cg_layout_find(const struct cg_layout *l, const char 
 
 int cg_read(const struct cg_hierarchy *h, const char *path, const char *name, char **ret_text)
 {
+	size_t lp, ln;
 	char buf[4096];
-	int n;
 
 	while (*path == '/')
 		path++;
-	n = snprintf(buf, sizeof(buf), "%s%s%s", path, *path ? "/" : "", name);
-	if (n < 0 || (size_t) n >= sizeof(buf))
+	/* "path/name" (or "name" at the root), built without printf: this runs on every read */
+	lp = strlen(path);
+	ln = strlen(name);
+	if (lp + 1 + ln + 1 > sizeof(buf))
 		return -ENAMETOOLONG;
+	memcpy(buf, path, lp);
+	if (lp)
+		buf[lp++] = '/';
+	memcpy(buf + lp, name, ln + 1);
 	return fdcache_read(h->fdcache, h->fd, buf, true, FDCACHE_SINGLE_RECORD, CG_FILE_MAX,
 			    ret_text, NULL);
 }

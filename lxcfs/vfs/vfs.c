@@ -485,7 +485,12 @@ int vfs_access(struct vfs_fs *fs, enum vfs_kind kind, const char *path, pid_t ca
 	 * take PSI triggers for whom the host's /proc/pressure files do (their mode, below) */
 	if ((mask & W_OK) && !vfs_kind_is_pressure(kind))
 		return -EACCES;
-	if (kind == VFS_SYS_HOST || vfs_kind_is_sys_cpu_view(kind))
+	if (kind == VFS_SYS_CPU_ONLINE || kind == VFS_SYS_CPU_OFFLINE ||
+	    kind == VFS_SYS_CPU_POSSIBLE || kind == VFS_SYS_CPU_PRESENT) {
+		/* read-only sysfs attributes (drivers/base/cpu.c: 0444, root's): no stat needed */
+		st = (struct stat) { .st_mode = S_IFREG | 0444 };
+		r = 0;
+	} else if (kind == VFS_SYS_HOST || vfs_kind_is_sys_cpu_view(kind))
 		r = host_lstat(fs, path, caller, &st);
 	else if (vfs_kind_is_proc_file(kind)) {
 		/* the mode alone: vfs_getattr() would read the host file for its size */

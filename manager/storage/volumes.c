@@ -219,6 +219,7 @@ int snapshot_storage_restore(struct pool *p, const char *type, const char *name,
 	int r;
 
 	(void) drv(p)->vol_delete(p, tmp, &ignored);
+	g_clear_pointer(&ignored, g_free);
 	r = drv(p)->vol_copy(p, src, tmp, false, ret_err);
 	if (r < 0)
 		return r;

@@ -41,7 +41,11 @@ static void teardown(void)
 	(void) storage_driver_find("mock")->pool_delete(p, &err);
 	g_free(err);
 	pool_free(p);
-	(void) g_rmdir(g_build_filename(tmp, "storage-pools", NULL));
+	{
+		g_autofree char *d = g_build_filename(tmp, "storage-pools", NULL);
+
+		(void) g_rmdir(d);
+	}
 	(void) g_rmdir(tmp);
 	g_free(tmp);
 	storage_mock_enable(false);
@@ -66,6 +70,13 @@ static char *get(const char *rel)
 
 	return g_file_get_contents(f, &t, NULL, NULL) ? t : g_strdup("(missing)");
 }
+
+/* the file's content is @want ("(missing)" for an absent file) */
+#define assert_file(rel, want)                                  \
+	do {                                                    \
+		g_autofree char *_got = get(rel);               \
+		ck_assert_str_eq(_got, want);                   \
+	} while (0)
 
 static bool exists(const char *rel)
 {
@@ -114,11 +125,12 @@ END_TEST
 START_TEST(create_delete)
 {
 	g_autofree char *err = NULL;
+	g_autofree char *want = g_strdup_printf("vol_create %s/custom/v;vol_set_quota %s/custom/v",
+						p->path, p->path);
 
 	ck_assert_int_eq(volume_storage_create(p, "custom", "v", false, 64 << 20, &err), 0);
 	ck_assert(exists("custom/v"));
-	ck_assert_str_eq(storage_mock_calls(), g_strdup_printf("vol_create %s/custom/v;"
-		"vol_set_quota %s/custom/v", p->path, p->path));
+	ck_assert_str_eq(storage_mock_calls(), want);
 	ck_assert_int_eq(volume_storage_delete(p, "custom", "v", &err), 0);
 	ck_assert(!exists("custom/v"));
 	/* deleting what is already gone is fine (a half-deleted volume completes) */
@@ -162,7 +174,7 @@ static void make_v_with_snapshot(void)
 	ck_assert_int_eq(volume_storage_create(p, "custom", "v", false, 0, &err), 0);
 	put("custom/v/data", "old");
 	ck_assert_int_eq(snapshot_storage_create(p, "custom", "v", "s1", &err), 0);
-	ck_assert_str_eq(get("custom-snapshots/v/s1/data"), "old");
+	assert_file("custom-snapshots/v/s1/data", "old");
 	put("custom/v/data", "new");
 	put("custom/v/added", "x");
 	storage_mock_reset();
@@ -174,10 +186,10 @@ START_TEST(restore_ok)
 
 	make_v_with_snapshot();
 	ck_assert_int_eq(snapshot_storage_restore(p, "custom", "v", "s1", 1 << 20, &err), 0);
-	ck_assert_str_eq(get("custom/v/data"), "old");
+	assert_file("custom/v/data", "old");
 	ck_assert(!exists("custom/v/added"));
 	ck_assert_int_eq(temporaries(), 0);
-	ck_assert_str_eq(get("custom-snapshots/v/s1/data"), "old");	/* the snapshot stays */
+	assert_file("custom-snapshots/v/s1/data", "old");	/* the snapshot stays */
 	ck_assert_ptr_nonnull(strstr(storage_mock_calls(), "vol_set_quota"));
 }
 END_TEST
@@ -192,8 +204,8 @@ START_TEST(restore_failure_keeps_volume)
 	make_v_with_snapshot();
 	storage_mock_fail(restore_fail_ops[_i], 1);
 	ck_assert_int_eq(snapshot_storage_restore(p, "custom", "v", "s1", 1 << 20, &err), -EIO);
-	ck_assert_str_eq(get("custom/v/data"), "new");
-	ck_assert_str_eq(get("custom/v/added"), "x");
+	assert_file("custom/v/data", "new");
+	assert_file("custom/v/added", "x");
 	ck_assert_int_eq(temporaries(), 0);
 }
 END_TEST
@@ -207,12 +219,12 @@ START_TEST(restore_old_delete_failure_is_recovered)
 	 * .old-v goes at the next recovery */
 	storage_mock_fail("vol_delete", 2);
 	ck_assert_int_eq(snapshot_storage_restore(p, "custom", "v", "s1", 0, &err), 0);
-	ck_assert_str_eq(get("custom/v/data"), "old");
+	assert_file("custom/v/data", "old");
 	ck_assert_int_eq(temporaries(), 1);
 	storage_mock_reset();
 	volume_storage_recover(p, "custom");
 	ck_assert_int_eq(temporaries(), 0);
-	ck_assert_str_eq(get("custom/v/data"), "old");
+	assert_file("custom/v/data", "old");
 }
 END_TEST
 
@@ -233,8 +245,8 @@ START_TEST(recover_interrupted_restores)
 	/* c: killed while copying: the partial copy goes, c itself is untouched (absent) */
 	ck_assert_int_eq(g_mkdir(e5, 0711), 0);
 	volume_storage_recover(p, "custom");
-	ck_assert_str_eq(get("custom/a/data"), "a-original");
-	ck_assert_str_eq(get("custom/b/data"), "b-restored");
+	assert_file("custom/a/data", "a-original");
+	assert_file("custom/b/data", "b-restored");
 	ck_assert(!exists("custom/c"));
 	ck_assert_int_eq(temporaries(), 0);
 }
@@ -259,14 +271,14 @@ START_TEST(copy_and_rename)
 
 	make_v_with_snapshot();
 	ck_assert_int_eq(volume_storage_copy(p, "custom", "v", p, "custom", "w", &err), 0);
-	ck_assert_str_eq(get("custom/w/data"), "new");
+	assert_file("custom/w/data", "new");
 	storage_mock_fail("vol_copy", 1);
 	ck_assert_int_eq(volume_storage_copy(p, "custom", "v", p, "custom", "x", &err), -EIO);
 	ck_assert(!exists("custom/x"));
 	storage_mock_reset();
 	ck_assert_int_eq(volume_storage_rename(p, "custom", "v", "v2", &err), 0);
-	ck_assert_str_eq(get("custom/v2/data"), "new");
-	ck_assert_str_eq(get("custom-snapshots/v2/s1/data"), "old");	/* snapshots follow */
+	assert_file("custom/v2/data", "new");
+	assert_file("custom-snapshots/v2/s1/data", "old");	/* snapshots follow */
 	ck_assert(!exists("custom/v"));
 }
 END_TEST

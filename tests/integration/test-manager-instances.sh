@@ -255,6 +255,47 @@ cycle() {
 cycle "$BP" "$PFX-b" btrfs
 cycle "$DP" "$PFX-d" dir
 
+# exec through the API: environment, cwd, recorded output; recursion=2; ETag and If-Match
+N=$PFX-b
+# shellcheck disable=SC2016  # $FOO is the container shell's
+api POST "/1.0/instances/$N/exec" '{"command":["sh","-c","echo $FOO; pwd"],"environment":{"FOO":"bar baz"},"cwd":"/tmp","record-output":true}'
+lxt_is "$CODE" 202 "exec with environment and cwd: 202"
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=60"
+EXEC_OUT=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["metadata"]["output"]["1"])' <<<"$BODY" 2>&1)
+lxt_match "$EXEC_OUT" "^/1.0/instances/$N/logs/exec_.*\.stdout$" "exec: the operation gives the stdout log's URL"
+api GET "$EXEC_OUT"
+lxt_is "$BODY" $'bar baz\n/tmp' "exec: the environment and cwd applied, output recorded"
+api GET "/1.0/instances/$N/logs/..%2Fx"
+lxt_is "$CODE" 400 "a log file name with '/': 400"
+api GET "/1.0/instances?recursion=2"
+lxt_match "$BODY" '"state" *: *\{[^}]*"status" *: *"Running"' "recursion=2: instances with their state"
+ETAG=$(curl -s -D - -o /dev/null --unix-socket "$SOCK" "http://x/1.0/instances/$N" | tr -d '\r' | awk -F': ' 'tolower($1) == "etag" { print $2 }')
+lxt_match "$ETAG" '^".+"$' "GET of an instance sets an ETag"
+CODE=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X PATCH -H 'If-Match: "stale"' \
+	--data '{"description":"x"}' "http://x/1.0/instances/$N")
+lxt_is "$CODE" 412 "PATCH with a stale If-Match: 412"
+CODE=$(curl -s -o "$T/api.body" -w '%{http_code}' --unix-socket "$SOCK" -X PATCH -H "If-Match: $ETAG" \
+	--data '{"description":"tagged"}' "http://x/1.0/instances/$N")
+lxt_is "$CODE" 202 "PATCH with the current If-Match: 202"
+BODY=$(cat "$T/api.body")
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=60"
+api GET "/1.0/instances/$N"
+lxt_match "$BODY" '"description" *: *"tagged"' "... and the description changed"
+
+# lifecycle events of a snapshot, on the ndjson stream
+curl -sN --unix-socket "$SOCK" "http://x/1.0/events?type=lifecycle" >"$T/events" 2>/dev/null &
+EV_PID=$!
+lxt_track "$EV_PID"
+sleep 0.5
+lxl ev-snap snapshot create "$N" ev1
+lxl ev-del snapshot delete "$N" ev1
+sleep 0.5
+kill "$EV_PID" 2>/dev/null
+wait "$EV_PID" 2>/dev/null
+lxt_match "$(cat "$T/events")" "\"action\" *: *\"instance-snapshot-created\".*\"source\" *: *\"/1.0/instances/$N/snapshots/ev1\"" \
+	"events: instance-snapshot-created with its source"
+lxt_match "$(cat "$T/events")" "\"action\" *: *\"instance-snapshot-deleted\"" "events: instance-snapshot-deleted"
+
 # MG-10 (btrfs variant): restoring an older snapshot keeps the newer ones, each restorable
 N=$PFX-b
 lxl m10w2 exec "$N" -- sh -c 'echo 2 > /root/v'

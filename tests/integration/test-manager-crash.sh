@@ -13,6 +13,33 @@ grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null || lxt_skip "no b
 POOL_BODY='{"name":"mg-p","driver":"btrfs","config":{"size":"160MiB"}}'
 PP=$MGR_STATE/storage-pools/mg-p
 
+db_check() {
+	"$LXT_PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])' \
+		"$MGR_STATE/manager.db" 2>&1
+}
+
+# consistent POOL: every custom volume row has its directory and the other way round, every
+# snapshot row its snapshot, and no temporary entry is left
+consistent() {
+	local pool=$1 rows dirs srows sdirs v
+
+	mgr_req GET "/1.0/storage-pools/$pool/volumes/custom"
+	rows=$(mgr_jq '.metadata[]' | sed 's|.*/||' | sort | tr '\n' ' ')
+	dirs=$(ls -A "$MGR_STATE/storage-pools/$pool/custom" | sort | tr '\n' ' ')
+	srows= sdirs=
+	for v in $rows; do
+		mgr_req GET "/1.0/storage-pools/$pool/volumes/custom/$v/snapshots"
+		srows+=$(mgr_jq '.metadata[]' | sed "s|.*/volumes/custom/||" | sort | tr '\n' ' ')
+		sdirs+=$(cd "$MGR_STATE/storage-pools/$pool/custom-snapshots" 2>/dev/null &&
+			ls -A "$v" 2>/dev/null | sed "s|^|$v/snapshots/|" | sort | tr '\n' ' ')
+	done
+	# snapshot directories of volumes without a row
+	for v in $(ls -A "$MGR_STATE/storage-pools/$pool/custom-snapshots" 2>/dev/null); do
+		[[ " $rows " == *" $v "* ]] || sdirs+="orphan:$v "
+	done
+	echo "volumes[$rows] dirs[$dirs] snapshots[$srows] snapdirs[$sdirs]"
+}
+
 # pause_and_kill STEP METHOD PATH BODY: starts the daemon pausing at STEP, sends the request
 # in the background, waits for the pause, SIGKILLs the daemon, restarts it without hooks.
 pause_and_kill() {
@@ -29,6 +56,7 @@ pause_and_kill() {
 	mgr_stop KILL
 	wait "$cpid" 2>/dev/null
 	rm -f "$MGR_RUN/test-paused"
+	lxt_is "$(db_check)" ok "the database passes PRAGMA integrity_check after SIGKILL at $step"
 	mgr_start || lxt_bail "restart after SIGKILL at $step failed: $(tail -5 "$MGR_LOG")"
 }
 
@@ -95,6 +123,42 @@ mgr_req GET /1.0/storage-pools/mg-p/volumes/custom/mg-v1
 lxt_is "$MGR_CODE|$(test -e "$PP/custom/mg-v1" && echo subvol)|$(test -e "$PP/custom-snapshots/mg-v1" && echo snaps)" "404||" \
 	"MG-17: delete killed after its storage step is completed at restart"
 mgr_expect POST /1.0/storage-pools/mg-p/volumes/custom '{"name":"mg-v1"}' 201 "mg-v1 can be created again"
+
+# --- SIGKILL at random moments of a stream of changes ---------------------------------------
+for round in 1 2 3 4 5; do
+	(
+		for i in 1 2 3 4 5 6 7 8; do
+			curl -s -o /dev/null --max-time 20 --unix-socket "$MGR_SOCK" -X POST \
+				-d "{\"name\":\"r$i\",\"config\":{\"size\":\"16MiB\"}}" \
+				http://lxkit/1.0/storage-pools/mg-p/volumes/custom
+			curl -s -o /dev/null --max-time 20 --unix-socket "$MGR_SOCK" -X POST \
+				-d '{"name":"s"}' "http://lxkit/1.0/storage-pools/mg-p/volumes/custom/r$i/snapshots"
+			curl -s -o /dev/null --max-time 20 --unix-socket "$MGR_SOCK" -X PUT \
+				-d '{"restore":"s"}' "http://lxkit/1.0/storage-pools/mg-p/volumes/custom/r$i"
+			[ $((i % 2)) = 0 ] && curl -s -o /dev/null --max-time 20 --unix-socket "$MGR_SOCK" \
+				-X DELETE "http://lxkit/1.0/storage-pools/mg-p/volumes/custom/r$((i - 1))"
+		done
+	) &
+	load=$!
+	t=$((RANDOM % 20 + 1))		# 0.1 to 2.0 s
+	sleep "$((t / 10)).$((t % 10))"
+	mgr_stop KILL
+	kill "$load" 2>/dev/null
+	wait "$load" 2>/dev/null
+	lxt_is "$(db_check)" ok "round $round: integrity_check after a SIGKILL at a random moment"
+	mgr_start || lxt_bail "restart after the random SIGKILL failed"
+	state=$(consistent mg-p)
+	lxt_match "$state" '^volumes\[([^]]*)\] dirs\[\1\] ' "round $round: every volume row has its subvolume and no subvolume lacks a row ($state)"
+	snaps=${state#*snapshots[}
+	lxt_match "$snaps" '^([^]]*)\] snapdirs\[\1\]$' "round $round: snapshot rows and snapshot subvolumes agree"
+	for v in $(ls -A "$PP/custom"); do
+		[ "$v" = mg-v1 ] && continue
+		curl -s -o /dev/null --unix-socket "$MGR_SOCK" -X DELETE "http://lxkit/1.0/storage-pools/mg-p/volumes/custom/$v"
+	done
+done
+mgr_req GET /1.0/storage-pools/mg-p/volumes/custom
+lxt_is "$(mgr_jq -c .metadata)$(ls -A "$PP/custom" | tr '\n' ' ')" '["/1.0/storage-pools/mg-p/volumes/custom/mg-v1"]mg-v1 ' \
+	"every volume of the random rounds can be deleted"
 
 # --- injected failures: the normal undo runs ----------------------------------------------
 mgr_stop TERM

@@ -111,6 +111,15 @@ lxt_false "... and no snapshot directory for it" test -e "$MGR_STATE/storage-poo
 mgr_req POST /1.0/storage-pools/p1/volumes/custom/v1/snapshots '{"name":"s1"}'
 lxt_is "$MGR_CODE $(mgr_jq .type)" "202 async" "volume snapshot: 202 async"
 lxt_is "$(mgr_wait_op)" Success "snapshot operation succeeded"
+opid=$(mgr_jq .metadata.id)
+mgr_req GET /1.0/operations
+lxt_match "$(mgr_jq -c .metadata.success)" "/1.0/operations/$opid" "GET /1.0/operations lists the finished operation under success"
+mgr_req GET "/1.0/operations/$opid"
+lxt_is "$(mgr_jq '[.metadata.status, .metadata.status_code, .metadata.class, (.metadata.resources.storage_volumes | join(","))] | join(" ")')" \
+	"Success 200 task /1.0/storage-pools/p1/volumes/custom/v1" "GET one operation: status, code, class, resources"
+mgr_expect DELETE "/1.0/operations/$opid" "" 409 "cancelling an operation that cannot be cancelled: 409" "cannot be cancelled"
+mgr_expect GET /1.0/operations/nope "" 404 "an unknown operation: 404" "operation 'nope' not found"
+mgr_expect GET "/1.0/operations/$opid/wait?timeout=x" "" 400 "a bad wait timeout: 400" "timeout"
 mgr_expect POST /1.0/storage-pools/p1/volumes/custom/v1/snapshots '{"name":"s1"}' 409 "a taken snapshot name: 409" "already exists"
 mgr_expect POST /1.0/storage-pools/p1/volumes/custom/v1/snapshots '{"name":"../s"}' 400 "snapshot name '../s': 400" "invalid snapshot name"
 echo two >"$V1/file"
@@ -279,7 +288,8 @@ mgr_stop TERM
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$MGR_SOCK"
 mgr_start
 lxt_is "$?" 0 "a stale socket file with no listener is replaced"
-mgr_stop TERM
+mgr_stop INT
+lxt_is "$MGR_EXIT" 0 "SIGINT: exit status 0"
 mgr_cleanup
 lxt_is "$(mgr_mounts | wc -l) $(mgr_loops | wc -l)" "0 0" "no mounts or loop devices left"
 lxt_done

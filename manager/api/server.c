@@ -25,7 +25,10 @@ struct listener {
 struct api_server {
 	struct mgr *m;
 	SoupServer *soup;
-	GThreadPool *workers;
+	/* two pools, so that changes queued behind a long one (they take mgr->change_lock one
+	 * at a time) never use up the threads GET requests need */
+	GThreadPool *readers;	/* GET */
+	GThreadPool *writers;	/* every other method */
 	GList *listeners;	/* struct listener *; main thread only */
 	char *path;
 };
@@ -246,7 +249,7 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
 	}
 	j->if_match = g_strdup(soup_message_headers_get_one(rh, "If-Match"));
 	soup_server_message_pause(msg);
-	g_thread_pool_push(s->workers, j, NULL);
+	g_thread_pool_push(g_str_equal(j->method, "GET") ? s->readers : s->writers, j, NULL);
 }
 
 static void on_ws_closed(SoupWebsocketConnection *ws, gpointer data)
@@ -416,7 +419,8 @@ int api_server_new(struct mgr *m, const char *path, struct api_server **ret_serv
 	s->path = g_strdup(path);
 	/* raw-paths: "a%2Fb" must reach the route matcher encoded, to be refused as a name */
 	s->soup = soup_server_new("server-header", "lxmanagerd", "raw-paths", TRUE, NULL);
-	s->workers = g_thread_pool_new(worker, s, 8, FALSE, NULL);
+	s->readers = g_thread_pool_new(worker, s, 16, FALSE, NULL);
+	s->writers = g_thread_pool_new(worker, s, 4, FALSE, NULL);
 	soup_server_add_handler(s->soup, NULL, on_request, s, NULL);
 	addr = g_unix_socket_address_new(path);
 	if (!soup_server_listen(s->soup, addr, 0, &err)) {
@@ -438,8 +442,10 @@ void api_server_free(struct api_server *s)
 		soup_server_disconnect(s->soup);
 	while (s->listeners)
 		listener_drop(s, s->listeners->data);
-	if (s->workers)
-		g_thread_pool_free(s->workers, TRUE, FALSE);
+	if (s->readers)
+		g_thread_pool_free(s->readers, TRUE, FALSE);
+	if (s->writers)
+		g_thread_pool_free(s->writers, TRUE, FALSE);
 	g_clear_object(&s->soup);
 	if (s->path)
 		(void) unlink(s->path);

@@ -69,8 +69,17 @@ pool_absent() {
 
 # while paused, GET answers and shows the pool as Pending (changes wait: one at a time)
 pool_pending() {
-	mgr_req GET /1.0/storage-pools/mg-p
-	lxt_is "$MGR_CODE $(mgr_jq .metadata.status)" "200 Pending" "the API answers during the pause: mg-p is Pending"
+	local i
+
+	# changes queued behind the paused one must not starve GET (separate thread pools)
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -s -o /dev/null --max-time 30 --unix-socket "$MGR_SOCK" -X POST \
+			-d "{\"name\":\"q$i\",\"driver\":\"dir\"}" http://lxkit/1.0/storage-pools &
+		lxt_track $!
+	done
+	sleep 0.3
+	mgr_req GET /1.0/storage-pools/mg-p "" --max-time 3
+	lxt_is "$MGR_CODE $(mgr_jq .metadata.status)" "200 Pending" "GET answers during the pause, with 8 changes queued: mg-p is Pending"
 }
 
 # --- pool creation ------------------------------------------------------------------------

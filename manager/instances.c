@@ -1337,6 +1337,13 @@ static int state_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	} else if (streq(j->action, "stop")) {
 		r = inst_rt_stop(m, j->name, j->force ? 0 : j->timeout, ret_err);
 		event = "instance-stopped";
+		if (r >= 0 && j->ephemeral) {
+			/* an ephemeral instance goes when it is stopped [LXD] (a restore's stop is
+			 * not this path: restore_work stops through the runtime) */
+			events_lifecycle(m, event, url, NULL);
+			log_info("Instance '%s' is ephemeral: deleting it after its stop", j->name);
+			return delete_work(m, op, j, ret_err);
+		}
 	} else if (streq(j->action, "restart")) {
 		r = inst_rt_stop(m, j->name, j->force ? 0 : j->timeout, ret_err);
 		if (r >= 0)
@@ -1361,6 +1368,7 @@ static int state_put(struct mgr *m, const struct api_req *req, struct api_resp *
 	g_autoptr(instance_row_t) row = NULL;
 	g_autofree char *reason = NULL, *url = NULL;
 	const char *action = NULL;
+	g_autoptr(struct_pool) p = NULL;
 	bool force = false, stateful = false;
 	gint64 timeout = STOP_TIMEOUT_DEFAULT;
 	enum inst_status st;
@@ -1408,10 +1416,12 @@ static int state_put(struct mgr *m, const struct api_req *req, struct api_resp *
 					  action, why);
 		return api_errorf(ret, 501, "stateful %s is not implemented by this manager", action);
 	}
-	if (streq(action, "start") || streq(action, "restart")) {
+	if (streq(action, "start") || streq(action, "restart") ||
+	    (streq(action, "stop") && row->ephemeral)) {
 		g_autoptr(pool_row_t) prow = NULL;
 
-		r = instance_storage(m, row, true, &prow, NULL, NULL, ret);
+		/* a start needs its rootfs; an ephemeral stop deletes the root volume */
+		r = instance_storage(m, row, true, &prow, &p, NULL, ret);
 		if (r < 0)
 			return r;
 	}
@@ -1434,6 +1444,8 @@ static int state_put(struct mgr *m, const struct api_req *req, struct api_resp *
 	j->action = g_strdup(action);
 	j->force = force;
 	j->timeout = (int) timeout;
+	j->ephemeral = row->ephemeral;
+	j->p = g_steal_pointer(&p);
 	url = instance_url(row->name);
 	return op_start(m, "Changing instance state", "instances", url, state_work, j, inst_job_free, ret);
 }

@@ -364,6 +364,27 @@ lxt_is "$(tail -c 1 "$SNAPF" | od -An -c | tr -d ' ')" '\n' "MG-09: the snapshot
 lxl m9k exec "$D" -- sh -c 'kill "$(cat /root/writer.pid)"'
 lxt_is "$RC" 0 "MG-09: the writer is stopped"
 
+# MG-09 step 6: an ephemeral instance is not deleted by a restore (its stop is internal), and
+# goes away when it is stopped
+E=$PFX-eph
+api POST /1.0/instances '{"name":"'"$E"'","ephemeral":true,"source":{"type":"template","template":"busybox"},"devices":{"root":{"type":"disk","path":"/","pool":"'"$DP"'"}}}'
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=300"
+lxt_is "$(op_status)" Success "ephemeral instance created"
+lxl eph-start start "$E"
+lxl eph-w1 exec "$E" -- sh -c 'echo e1 > /root/e'
+lxl eph-snap snapshot create "$E" e1
+lxl eph-w2 exec "$E" -- sh -c 'echo e2 > /root/e'
+lxl eph-restore snapshot restore "$E" e1
+lxt_is "$RC" 0 "MG-09: restore of a running ephemeral instance: exit 0 $(err eph-restore)"
+lxl eph-cat exec "$E" -- cat /root/e
+lxt_is "$RC:$(out eph-cat)" 0:e1 "MG-09: it still exists, runs again and holds e1's content"
+lxl eph-stop stop "$E"
+lxt_is "$RC" 0 "stop of the ephemeral instance: exit 0 $(err eph-stop)"
+api GET "/1.0/instances/$E"
+lxt_is "$CODE" 404 "an ephemeral instance is deleted when it is stopped"
+lxt_false "... with its root volume and snapshots" test -e "$STATE/storage-pools/$DP/containers/$E"
+lxt_false "... and its LXC container" test -e "$STATE/containers/$E"
+
 # console log
 lxl con console "$N" --show-log
 lxt_is "$RC" 0 "console --show-log: exit 0 $(err con)"

@@ -100,7 +100,7 @@ bool mgr_verb_is_manager_only(const char *verb)
 {
 	return streq(verb, "storage") || streq(verb, "volume") || streq(verb, "snapshot") ||
 	       streq(verb, "freeze") || streq(verb, "unfreeze") || streq(verb, "copy") ||
-	       streq(verb, "console");
+	       streq(verb, "console") || streq(verb, "device");
 }
 
 bool mgr_route_is_remote(const struct mgr_route *route)
@@ -565,6 +565,55 @@ static int cmd_create(int n, char **ops)
 	return act("POST", "/1.0/instances", body, NULL);
 }
 
+/* device add N D type=T k=v... | remove N D | list N (spec §9; the routes are issue 10's) */
+static int cmd_device(int n, char **ops)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_json_ json_object *body = NULL;
+	const char *sub = n > 0 ? ops[0] : "";
+	int r;
+
+	if (streq(sub, "list")) {
+		_cleanup_json_ json_object *md = NULL;
+		_cleanup_(strbuf_done) struct strbuf out = STRBUF_INIT(16u << 20);
+
+		if ((r = need_ops("device", n, 2, 2, "list NAME")))
+			return r;
+		path = build_path("/1.0/instances/%s/devices", ops[1]);
+		if (!path)
+			return usage_error("Out of memory");
+		r = call("GET", path, NULL, &md);
+		if (r != MGR_EXIT_OK)
+			return r;
+		if (arg_json)
+			return print_json(md);
+		if (mcf_render_devices(md, &out) < 0) {
+			mgr_error("the manager's reply to GET %s has an unexpected shape", path);
+			return MGR_EXIT_REFUSED;
+		}
+		fputs(out.buf ?: "", stdout);
+		return MGR_EXIT_OK;
+	}
+	if (streq(sub, "add")) {
+		if ((r = need_ops("device", n, 4, -1, "add NAME DEVICE type=TYPE [KEY=VALUE...]")))
+			return r;
+		body = json_object_new_object();
+		if ((r = add_kv_operands(body, n - 3, ops + 3)))
+			return r;
+		if (!json_object_object_get_ex(body, "type", NULL))
+			return usage_error("Command 'device add' needs type=TYPE");
+		path = build_path("/1.0/instances/%s/devices/%s", ops[1], ops[2]);
+		return path ? act("POST", path, body, NULL) : usage_error("Out of memory");
+	}
+	if (streq(sub, "remove")) {
+		if ((r = need_ops("device", n, 3, 3, "remove NAME DEVICE")))
+			return r;
+		path = build_path("/1.0/instances/%s/devices/%s", ops[1], ops[2]);
+		return path ? act("DELETE", path, NULL, NULL) : usage_error("Out of memory");
+	}
+	return usage_error("Usage: lxlaunch device add|remove|list ...");
+}
+
 static int cmd_copy(int n, char **ops)
 {
 	_cleanup_json_ json_object *body = json_object_new_object();
@@ -846,7 +895,7 @@ static void mgr_usage(void)
 	      "  create N --storage P [--template busybox] [--memory S] [--cpus N] [-c k=v]\n"
 	      "  start|stop [--force]|restart|freeze|unfreeze N   delete N [--force]\n"
 	      "  list   info N   exec N -- CMD...   copy SRC[/SNAP] DST [--storage P]\n"
-	      "  console N --show-log\n"
+	      "  console N --show-log   device add N D type=T [k=v...] | remove N D | list N\n"
 	      "Socket: --socket PATH, else $LXKIT_SOCKET, else " MCF_DEFAULT_SOCKET ".\n"
 	      "Exit codes: 0 done, 1 refused by the manager, 2 usage error, 3 manager unreachable.\n",
 	      stdout);
@@ -974,6 +1023,8 @@ int mgr_cli_main(int argc, char *argv[])
 		return cmd_exec(n, ops);
 	if (streq(verb, "copy"))
 		return cmd_copy(n, ops);
+	if (streq(verb, "device"))
+		return cmd_device(n, ops);
 	if (streq(verb, "console"))
 		return cmd_console(n, ops);
 	if (streq(verb, "start") || streq(verb, "stop") || streq(verb, "restart") ||

@@ -624,3 +624,72 @@ int mcf_render_instance(json_object *md, json_object *state, struct strbuf *out)
 		r = render_config(obj_of(md, "config", json_type_object), out);
 	return r;
 }
+
+int mcf_render_devices(json_object *md, struct strbuf *out)
+{
+	static const char * const h[] = { "NAME", "TYPE", "SETTINGS" };
+	struct mcf_table t = { .n_cols = ELEMENTSOF(h), .headers = h };
+	_cleanup_free_ const char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!json_object_is_type(md, json_type_object))
+		return -EBADMSG;
+	names = calloc((size_t) json_object_object_length(md) + 1, sizeof(char *));
+	if (!names)
+		return -ENOMEM;
+	json_object_object_foreach(md, k, v) {
+		if (!json_object_is_type(v, json_type_object))
+			return -EBADMSG;
+		names[n++] = k;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *x = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = x;
+		}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(strbuf_done) struct strbuf kv = STRBUF_INIT(1u << 16);
+		_cleanup_free_ const char **keys = NULL;
+		json_object *d = NULL;
+		size_t nk = 0;
+		const char *cells[3];
+
+		(void) json_object_object_get_ex(md, names[i], &d);
+		keys = calloc((size_t) json_object_object_length(d) + 1, sizeof(char *));
+		if (!keys) {
+			mcf_table_done(&t);
+			return -ENOMEM;
+		}
+		json_object_object_foreach(d, k2, v2) {
+			(void) v2;
+			if (!streq(k2, "type"))
+				keys[nk++] = k2;
+		}
+		for (size_t a = 1; a < nk; a++)
+			for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) {
+				const char *x = keys[b];
+
+				keys[b] = keys[b - 1];
+				keys[b - 1] = x;
+			}
+		r = 0;
+		for (size_t a = 0; r >= 0 && a < nk; a++)
+			r = strbuf_appendf(&kv, "%s%s=%s", a ? " " : "", keys[a], str_of(d, keys[a]) ?: "");
+		if (r < 0) {
+			mcf_table_done(&t);
+			return r;
+		}
+		cells[0] = names[i];
+		cells[1] = str_of(d, "type");
+		cells[2] = kv.buf;
+		r = mcf_table_add(&t, cells);
+		if (r < 0) {
+			mcf_table_done(&t);
+			return r;
+		}
+	}
+	return render_table(&t, out);
+}

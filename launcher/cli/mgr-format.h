@@ -78,3 +78,6 @@ int mcf_render_volume(json_object *md, struct strbuf *out);
 int mcf_render_snapshots(json_object *md, struct strbuf *out);
 int mcf_render_instances(json_object *md, struct strbuf *out);
 int mcf_render_instance(json_object *md, json_object *state, struct strbuf *out);
+/* GET /1.0/instances/N/devices: a map name -> device; one row per device (NAME TYPE and the
+ * other keys as k=v, sorted) */
+int mcf_render_devices(json_object *md, struct strbuf *out);

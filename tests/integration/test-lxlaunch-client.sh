@@ -41,7 +41,8 @@ NOSOCK=$T/none.sock
 for cmd in "storage list" "storage show p1" "storage info p1" "storage create p1 dir" \
 	"storage delete p1" "volume list p1" "volume show p1 v1" "volume create p1 v1 size=64MiB" \
 	"volume delete p1 v1" "snapshot list c1" "snapshot create p1/v1 s1" "snapshot restore c1 s1" \
-	"freeze c1" "list --remote" "info c1 --remote" "start c1 --remote" \
+	"freeze c1" "device list c1" "device add c1 d1 type=disk path=/mnt source=/srv" "copy c1 c2" \
+	"console c1 --show-log" "list --remote" "info c1 --remote" "start c1 --remote" \
 	"create c1 --storage p1 --remote"; do
 	# shellcheck disable=SC2086  # the command's words
 	expect 3 "no socket file: $cmd" $cmd --socket "$NOSOCK"
@@ -71,6 +72,10 @@ expect 2 "snapshot target with two slashes" snapshot list a/b/c --socket "$NOSOC
 expect 2 "snapshot target '..'" snapshot list .. --socket "$NOSOCK"
 expect 2 "--force on start" start c1 --force --remote --socket "$NOSOCK"
 expect 2 "exec without a command" exec c1 --remote --socket "$NOSOCK"
+expect 2 "device add without type=" device add c1 d1 path=/x --socket "$NOSOCK"
+expect 2 "device remove without a device" device remove c1 --socket "$NOSOCK"
+expect 2 "console without --show-log" console c1 --socket "$NOSOCK"
+expect 2 "copy to a name with '/'" copy c1 p/c2 --socket "$NOSOCK"
 expect 2 "create with a bad --memory" create c1 --storage p1 --memory 1.5G --remote --socket "$NOSOCK"
 
 lxt_done

@@ -178,7 +178,8 @@ START_TEST(table_layout)
 }
 END_TEST
 
-enum which { W_POOLS, W_POOL, W_RESOURCES, W_VOLUMES, W_VOLUME, W_SNAPSHOTS, W_INSTANCES, W_INSTANCE };
+enum which { W_POOLS, W_POOL, W_RESOURCES, W_VOLUMES, W_VOLUME, W_SNAPSHOTS, W_INSTANCES, W_INSTANCE,
+	     W_DEVICES };
 
 static const struct {
 	const char *name;
@@ -194,6 +195,7 @@ static const struct {
 	{ "snapshots-volume", W_SNAPSHOTS },
 	{ "instances-waiting", W_INSTANCES },
 	{ "instance-info", W_INSTANCE },
+	{ "devices", W_DEVICES },
 };
 
 static json_object *load_json(const char *dir, const char *file)
@@ -223,6 +225,7 @@ START_TEST(render_golden)
 	case W_VOLUME: r = mcf_render_volume(md, &out); break;
 	case W_SNAPSHOTS: r = mcf_render_snapshots(md, &out); break;
 	case W_INSTANCES: r = mcf_render_instances(md, &out); break;
+	case W_DEVICES: r = mcf_render_devices(md, &out); break;
 	case W_INSTANCE:
 		state = load_json(dir, "state.json");
 		ck_assert_ptr_nonnull(state);
@@ -253,6 +256,8 @@ START_TEST(render_bad_shape)
 	ck_assert_int_eq(mcf_render_pool(arr, &out), -EBADMSG);
 	ck_assert_int_eq(mcf_render_resources(res, &out), -EBADMSG);
 	ck_assert_int_eq(mcf_render_instance(num, NULL, &out), -EBADMSG);
+	ck_assert_int_eq(mcf_render_devices(num, &out), -EBADMSG);
+	ck_assert_int_eq(mcf_render_devices(obj, &out), -EBADMSG);	/* a device that is a string */
 	ck_assert_uint_eq(out.len, 0);
 	json_object_put(obj);
 	json_object_put(arr);

@@ -114,7 +114,7 @@ void api_resp_clear(struct api_resp *ret);
 
 /* The errno -> HTTP status table (spec §2.4): -ENOENT 404, -EEXIST/-EBUSY 409, -EINVAL 400,
  * -ENOSPC/-EDQUOT 507, -EOPNOTSUPP 501, -EHOSTDOWN 503 (pool unavailable), -EMSGSIZE 413,
- * -ENOTSUP... everything else 500. */
+ * -ESTALE 412; everything else 500. */
 unsigned api_status_from_errno(int r);
 
 /* The whole reply body (envelope JSON) for @resp after a handler returned @r; sets

@@ -162,6 +162,9 @@ static gboolean job_finish(gpointer data)
 		soup_server_message_set_status(j->msg, 200, NULL);
 		soup_message_headers_set_content_type(h, "application/x-ndjson", NULL);
 		soup_message_headers_set_encoding(h, SOUP_ENCODING_CHUNKED);
+		/* a stream lives for hours: each event is dropped once written, not kept */
+		soup_message_body_set_accumulate(soup_server_message_get_response_body(j->msg),
+						 FALSE);
 		l->msg = g_object_ref(j->msg);
 		l->mask = j->resp.stream_types;
 		s->listeners = g_list_prepend(s->listeners, l);

@@ -31,7 +31,10 @@ static int root_get(struct mgr *m, const struct api_req *req, struct api_resp *r
 static int server_get(struct mgr *m, const struct api_req *req, struct api_resp *ret)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
+	char *reasons[STORAGE_DRIVERS_MAX] = {}, *versions[STORAGE_DRIVERS_MAX] = {};
+	bool ok[STORAGE_DRIVERS_MAX] = {};
 	struct utsname u;
+	size_t n;
 	int r;
 
 	r = api_query_check(req, NULL, ret);
@@ -64,12 +67,15 @@ static int server_get(struct mgr *m, const struct api_req *req, struct api_resp 
 	json_builder_add_string_value(b, u.release);
 	json_builder_set_member_name(b, "driver");
 	json_builder_add_string_value(b, "lxc | qemu");
+	/* each driver probed once: tools are looked up and run (btrfs --version) */
+	for (n = 0; storage_drivers[n]; n++)
+		ok[n] = storage_drivers[n]->probe(&reasons[n], &versions[n]) >= 0;
 	json_builder_set_member_name(b, "storage_supported_drivers");
 	json_builder_begin_array(b);
 	for (size_t i = 0; storage_drivers[i]; i++) {
-		g_autofree char *reason = NULL, *version = NULL;
+		const char *version = versions[i];
 
-		if (storage_drivers[i]->probe(&reason, &version) < 0)
+		if (!ok[i])
 			continue;
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "Name");
@@ -84,9 +90,9 @@ static int server_get(struct mgr *m, const struct api_req *req, struct api_resp 
 	json_builder_set_member_name(b, "storage_unavailable_drivers");
 	json_builder_begin_array(b);
 	for (size_t i = 0; storage_drivers[i]; i++) {
-		g_autofree char *reason = NULL, *version = NULL;
+		const char *reason = reasons[i];
 
-		if (storage_drivers[i]->probe(&reason, &version) >= 0)
+		if (ok[i])
 			continue;
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "name");
@@ -98,6 +104,10 @@ static int server_get(struct mgr *m, const struct api_req *req, struct api_resp 
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
+	for (size_t i = 0; i < n; i++) {
+		g_free(reasons[i]);
+		g_free(versions[i]);
+	}
 	return api_sync(ret, json_builder_get_root(b));
 }
 

@@ -21,6 +21,8 @@ const struct storage_driver *const storage_drivers[] = {
 	NULL,
 };
 
+G_STATIC_ASSERT(G_N_ELEMENTS(storage_drivers) <= STORAGE_DRIVERS_MAX);
+
 const char *const pool_subdirs[] = {
 	"custom", "custom-snapshots", "containers", "containers-snapshots",
 	"virtual-machines", "virtual-machines-snapshots", NULL,

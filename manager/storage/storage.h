@@ -50,6 +50,7 @@ struct storage_driver {
 /* The drivers the API offers, NULL-terminated: dir, btrfs, lvm, zfs (storage/mock.h has the
  * mock driver of the unit tests). */
 extern const struct storage_driver *const storage_drivers[];
+#define STORAGE_DRIVERS_MAX 8	/* entries of storage_drivers[], an upper bound */
 extern const struct storage_driver storage_driver_dir, storage_driver_btrfs,
 	storage_driver_lvm, storage_driver_zfs, storage_driver_mock;
 const struct storage_driver *storage_driver_find(const char *name);

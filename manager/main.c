@@ -56,6 +56,23 @@ static GMainLoop *main_loop;
  * ends (SQLite's WAL keeps it consistent), and this keeps it reachable for LeakSanitizer. */
 static struct mgr m;
 
+/* Unavailable pools are tried again in a thread of their own (a mount can block) */
+static gpointer recheck_thread(gpointer data)
+{
+	(void) storage_pools_recheck(&m);
+	g_atomic_int_set((gint *) data, 0);
+	return NULL;
+}
+
+static gboolean on_recheck(gpointer data)
+{
+	static gint running;
+
+	if (g_atomic_int_compare_and_exchange(&running, 0, 1))
+		g_thread_unref(g_thread_new("pool-recheck", recheck_thread, &running));
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_signal(gpointer data)
 {
 	log_info("Received %s, exiting", (const char *) data);
@@ -191,6 +208,13 @@ int main(int argc, char *argv[])
 	log_info("Listening on '%s' (state dir '%s')", m.socket_path, m.state_dir);
 
 	main_loop = g_main_loop_new(NULL, FALSE);
+	{
+		/* spec §7: at least every 30 s; LXKIT_POOL_RECHECK_SECONDS (tests) sets it */
+		const char *e = g_getenv("LXKIT_POOL_RECHECK_SECONDS");
+		unsigned secs = e ? (unsigned) g_ascii_strtoull(e, NULL, 10) : 0;
+
+		g_timeout_add_seconds(secs > 0 && secs <= 30 ? secs : 30, on_recheck, NULL);
+	}
 	g_unix_signal_add(SIGTERM, on_signal, "SIGTERM");
 	g_unix_signal_add(SIGINT, on_signal, "SIGINT");
 	g_main_loop_run(main_loop);

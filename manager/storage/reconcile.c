@@ -150,3 +150,41 @@ void storage_reconcile(struct mgr *m)
 		mgr_pool_set_status(m, row->name, POOL_CREATED, report->str);
 	}
 }
+
+int storage_pools_recheck(struct mgr *m)
+{
+	g_autoptr(GPtrArray) pools = NULL;
+	int n = 0;
+
+	g_mutex_lock(&m->change_lock);
+	if (db_pool_list(m->db, &pools) < 0) {
+		g_mutex_unlock(&m->change_lock);
+		return 0;
+	}
+	for (guint i = 0; i < pools->len; i++) {
+		struct pool_row *row = pools->pdata[i];
+		const struct storage_driver *d = storage_driver_find(row->driver);
+		g_autoptr(struct_pool) p = NULL;
+		g_autoptr(GString) report = NULL;
+		g_autofree char *err = NULL;
+
+		if (!d || !streq(row->state, "created") ||
+		    mgr_pool_status(m, row->name, NULL) != POOL_UNAVAILABLE)
+			continue;
+		if (d->probe(NULL, NULL) < 0)
+			continue;
+		p = pool_new(m, row->name, row->driver, row->config);
+		if (d->pool_mount(p, &err) < 0) {
+			log_debug("Storage pool '%s' is still unavailable: %s", row->name, err);
+			mgr_pool_set_status(m, row->name, POOL_UNAVAILABLE, err);
+			continue;
+		}
+		report = g_string_new(NULL);
+		reconcile_volumes(m, p, row, true, report);
+		mgr_pool_set_status(m, row->name, POOL_CREATED, report->str);
+		log_info("Storage pool '%s' is available again", row->name);
+		n++;
+	}
+	g_mutex_unlock(&m->change_lock);
+	return n;
+}

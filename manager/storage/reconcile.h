@@ -9,3 +9,8 @@ struct mgr;
 /* Never fails: whatever it cannot fix is logged and shown as a pool status. Runs before the
  * socket listens. */
 void storage_reconcile(struct mgr *m);
+
+/* Tries again to mount every Unavailable pool (spec §7: at least every 30 s); a pool that
+ * mounts becomes Created and gets the volume checks of the start-up reconcile. Takes
+ * mgr->change_lock. Returns the number of pools that became available. */
+int storage_pools_recheck(struct mgr *m);

@@ -220,8 +220,10 @@ static int pool_create(struct mgr *m, const struct api_req *req, struct api_resp
 	r = d->pool_create(p, &rs, &err);
 	if (r < 0) {
 		mgr_pool_forget(m, name);
-		return api_errorf(ret, r == -ENOSPC ? 507 : 500, "storage pool '%s' creation "
-				  "failed: %s", name, err ? err : g_strerror(-r));
+		/* -EEXIST: storage of that name without a row (never taken over or removed) */
+		return api_errorf(ret, r == -ENOSPC ? 507 : r == -EEXIST ? 409 : 500,
+				  "storage pool '%s' creation failed: %s", name,
+				  err ? err : g_strerror(-r));
 	}
 	r = db_pool_set_state(m->db, row.id, "created");
 	if (r < 0) {

@@ -398,6 +398,14 @@ static int volume_create(struct mgr *m, const struct api_req *req, struct api_re
 	if (db_volume_get(m->db, prow->id, "custom", name, &existing) >= 0)
 		return api_errorf(ret, 409, "storage volume '%s' already exists in pool '%s'", name,
 				  prow->name);
+	{
+		g_autofree char *path = volume_path(p, "custom", name);
+
+		/* storage without a row (reconcile reported it): never taken over or removed */
+		if (g_file_test(path, G_FILE_TEST_EXISTS))
+			return api_errorf(ret, 409, "'%s' already exists in pool '%s' without a "
+					  "record; remove it or choose another name", path, prow->name);
+	}
 	if (src) {
 		g_autoptr(pool_row_t) sprow = NULL;
 		g_autoptr(volume_row_t) svrow = NULL;
@@ -856,6 +864,13 @@ static int snapshot_create(struct mgr *m, const struct api_req *req, struct api_
 	if (db_snapshot_get(m->db, v->id, name, &existing) >= 0)
 		return api_errorf(ret, 409, "snapshot '%s' of storage volume '%s' already exists",
 				  name, v->name);
+	{
+		g_autofree char *path = volume_snapshot_path(p, "custom", v->name, name);
+
+		if (g_file_test(path, G_FILE_TEST_EXISTS))
+			return api_errorf(ret, 409, "'%s' already exists in pool '%s' without a "
+					  "record; remove it or choose another name", path, prow->name);
+	}
 	j = g_new0(struct snap_job, 1);
 	j->p = g_steal_pointer(&p);
 	j->pool_name = g_strdup(prow->name);

@@ -117,6 +117,9 @@ mgr_req GET /1.0/storage-pools/mg-b1
 lxt_match "$(mgr_jq .metadata.status_reason)" "storage without a record: custom/mg-stray" \
 	"reconcile reports the unknown subvolume in status_reason (kept, not deleted)"
 lxt_true "... and it is still there" test -d "$P/custom/mg-stray"
+mgr_expect POST /1.0/storage-pools/mg-b1/volumes/custom '{"name":"mg-stray"}' 409 \
+	"creating a volume over storage without a record: 409 naming it" "custom/mg-stray' already exists in pool 'mg-b1' without a record"
+lxt_true "... and the stray subvolume is untouched" test -d "$P/custom/mg-stray"
 lxt_match "$(cat "$MGR_LOG")" "custom/mg-stray' in pool 'mg-b1' has no record" "... and in the log"
 lxt_is "$(cat "$V1/data")" before "v1's data survived the restart (pool stayed mounted)"
 
@@ -129,6 +132,11 @@ lxt_is "$(test -e "$IMG" && echo file)$(findmnt -n "$P" >/dev/null && echo mount
 	"0" "§8: no loop file, mount, mount point or loop device left"
 
 # MG-13 step 6/7: the loop file vanished while the manager was down
+touch "$MGR_STATE/disks/mg-x.img"
+mgr_expect POST /1.0/storage-pools '{"name":"mg-x","driver":"btrfs","config":{"size":"200MiB"}}' 409 \
+	"a pool whose loop file exists without a record: 409" "cannot create loop file.*File exists"
+lxt_is "$(stat -c %s "$MGR_STATE/disks/mg-x.img")$(mgr_loops | wc -l)" "00" "... the file is untouched and no loop device attached"
+rm -f "$MGR_STATE/disks/mg-x.img"
 mgr_expect POST /1.0/storage-pools '{"name":"mg-r","driver":"btrfs","config":{"size":"200MiB"}}' 201 "pool mg-r"
 mgr_expect POST /1.0/storage-pools/mg-r/volumes/custom '{"name":"rv"}' 201 "volume rv on mg-r"
 mgr_stop TERM

@@ -19,6 +19,12 @@ out=$("$MGR_BIN" --state-dir "$MGR_T/state2" --socket "$MGR_SOCK" --runtime-dir 
 lxt_is "$?" 1 "a daemon on a live socket exits 1"
 lxt_match "$out" "socket '$MGR_SOCK' is in use" "... saying the socket is in use"
 
+out=$("$MGR_BIN" --bogus 2>&1)
+lxt_is "$?" 2 "an unknown option: exit 2"
+lxt_match "$out" "bogus" "... naming it"
+out=$("$MGR_BIN" --log-level loud 2>&1)
+lxt_is "$?:$out" "2:lxmanagerd: unknown --log-level 'loud'" "a bad --log-level: exit 2 naming it"
+
 # --- envelope -----------------------------------------------------------------------------
 mgr_req GET /
 lxt_is "$MGR_CODE $(mgr_jq -c '.type,.metadata[0]' | tr '\n' ' ')" "200 sync /1.0 " "GET / lists /1.0"

@@ -331,18 +331,18 @@ static int pool_update(struct mgr *m, const struct api_req *req, struct api_resp
 	g_hash_table_iter_init(&it, config);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		g_hash_table_replace(newcfg, g_strdup(k), g_strdup(v));
-	/* only size may change, and only grow */
+	/* only size (grow only) and the free user.* keys may change */
 	g_hash_table_iter_init(&it, newcfg);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		const char *old = g_hash_table_lookup(row->config, k);
 
-		if (!streq(k, "size") && (!old || !streq(old, v)))
+		if (!streq(k, "size") && !startswith(k, "user.") && (!old || !streq(old, v)))
 			return api_errorf(ret, 400, "config key '%s' of storage pool '%s' cannot be "
 					  "changed", (char *) k, row->name);
 	}
 	g_hash_table_iter_init(&it, row->config);
 	while (g_hash_table_iter_next(&it, &k, &v))
-		if (!streq(k, "size") && !g_hash_table_contains(newcfg, k))
+		if (!streq(k, "size") && !startswith(k, "user.") && !g_hash_table_contains(newcfg, k))
 			return api_errorf(ret, 400, "config key '%s' of storage pool '%s' cannot be "
 					  "removed", (char *) k, row->name);
 	old_size = g_hash_table_lookup(row->config, "size");

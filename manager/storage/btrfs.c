@@ -72,6 +72,8 @@ static int btrfs_validate(struct mgr *m, const char *name, GHashTable *config, c
 
 	g_hash_table_iter_init(&it, config);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
+		if (startswith(k, "user."))
+			continue;	/* free [LXD] */
 		if (streq(k, "source")) {
 			struct stat st;
 

@@ -27,6 +27,8 @@ static int dir_validate(struct mgr *m, const char *name, GHashTable *config, cha
 
 	g_hash_table_iter_init(&it, config);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
+		if (startswith(k, "user."))
+			continue;	/* free [LXD] */
 		if (streq(k, "source")) {
 			if (!g_path_is_absolute(v)) {
 				*ret_err = g_strdup_printf("config 'source' must be an absolute "

@@ -50,6 +50,8 @@ static int lvm_validate(struct mgr *m, const char *name, GHashTable *config, cha
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		uint64_t b;
 
+		if (startswith(k, "user."))
+			continue;	/* free [LXD] */
 		if (streq(k, "size") && size_parse(v, &b) < 0) {
 			*ret_err = g_strdup_printf("config 'size' has an invalid size '%s'", (char *) v);
 			return -EINVAL;

@@ -89,7 +89,9 @@ lxt_track "$ev_pid"
 sleep 0.5
 
 # --- dir pool -----------------------------------------------------------------------------
-mgr_expect POST /1.0/storage-pools '{"name":"p1","driver":"dir","description":"first"}' 201 "dir pool p1 created (201)"
+mgr_expect POST /1.0/storage-pools '{"name":"p1","driver":"dir","description":"first","config":{"user.team":"a"}}' 201 "dir pool p1 created (201), user.* config is free"
+mgr_expect PATCH /1.0/storage-pools/p1 '{"config":{"user.team":"b"}}' 200 "a pool's user.* keys can change"
+lxt_is "$(mgr_jq '.metadata.config["user.team"]')" b "... and are stored as given"
 lxt_true "p1's directory exists with custom/" test -d "$MGR_STATE/storage-pools/p1/custom"
 mgr_expect POST /1.0/storage-pools '{"name":"p1","driver":"dir"}' 409 "a taken pool name: 409" "already exists"
 mgr_expect POST /1.0/storage-pools/p1/volumes/custom '{"name":"v1","config":{"size":"1GiB"}}' 400 \

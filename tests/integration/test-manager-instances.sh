@@ -551,6 +551,25 @@ for step in freeze storage; do
 	lxl "crash-del-$step" snapshot delete "$N" "crash-$step"
 done
 
+# an injected failure at each create step: the operation fails with the cause, and exactly
+# what that create had made is undone (spec §4.1, §8)
+F=$PFX-f
+for step in volume rootfs config; do
+	mgr_stop TERM
+	mgr_start --test-fail "instance-create/$step" || lxt_bail "manager restart failed"
+	lxl "fail-$step" create "$F" --storage "$BP"
+	lxt_is "$RC" 1 "create with a failure injected at $step: exit 1"
+	lxt_is "$(err "fail-$step")" "Error: injected failure at instance-create/$step" "... with the cause"
+	api GET "/1.0/instances/$F"
+	lxt_is "$CODE" 404 "... no instance recorded"
+	lxt_false "... no root volume left" test -e "$STATE/storage-pools/$BP/containers/$F"
+	lxt_false "... no LXC container left" test -e "$STATE/containers/$F"
+	api GET "/1.0/storage-pools/$BP/volumes?recursion=1"
+	lxt_false "... no volume row left" grep -q "\"$F\"" <<<"$BODY"
+done
+mgr_stop TERM
+mgr_start || lxt_bail "manager restart failed"
+
 # the instances survived the restarts: still running, re-read from LXC
 api GET "/1.0/instances/$N/state"
 lxt_match "$BODY" '"status" *: *"Running"' "an instance keeps running across manager restarts"

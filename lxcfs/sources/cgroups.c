@@ -111,6 +111,12 @@ const struct cg_hierarchy *cg_layout_find(const struct cg_layout *l, const char 
 
 int cg_read(const struct cg_hierarchy *h, const char *path, const char *name, char **ret_text)
 {
+	return cg_read_aged(h, path, name, 0, ret_text);
+}
+
+int cg_read_aged(const struct cg_hierarchy *h, const char *path, const char *name,
+		 uint64_t max_age_ns, char **ret_text)
+{
 	size_t lp, ln;
 	char buf[4096];
 
@@ -125,8 +131,8 @@ int cg_read(const struct cg_hierarchy *h, const char *path, const char *name, ch
 	if (lp)
 		buf[lp++] = '/';
 	memcpy(buf + lp, name, ln + 1);
-	return fdcache_read(h->fdcache, h->fd, buf, true, FDCACHE_SINGLE_RECORD, CG_FILE_MAX,
-			    ret_text, NULL);
+	return fdcache_read_aged(h->fdcache, h->fd, buf, true, FDCACHE_SINGLE_RECORD, CG_FILE_MAX,
+				 max_age_ns, ret_text, NULL);
 }
 
 bool cg_path_parent(char *path)

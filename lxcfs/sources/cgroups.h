@@ -43,6 +43,10 @@ const struct cg_hierarchy *cg_layout_find(const struct cg_layout *l, const char 
  * leave the hierarchy (symlinks, "..", magic links refused).
  * Returns 0 and *ret_text (caller frees), or -errno (-ENOENT: file or cgroup gone). */
 int cg_read(const struct cg_hierarchy *h, const char *path, const char *name, char **ret_text);
+/* cg_read() of a tunable that is not a limit (memory.swappiness): a copy up to @max_age_ns
+ * (nanoseconds) old may be returned without a read. */
+int cg_read_aged(const struct cg_hierarchy *h, const char *path, const char *name,
+		 uint64_t max_age_ns, char **ret_text);
 
 /* Reads a limit file in @path and every ancestor up to the root and returns the minimum.
  * cgroup2: the root has no limit files; a missing, empty or "max" file is "no limit" there.

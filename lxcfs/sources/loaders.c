@@ -74,7 +74,11 @@ int load_meminfo(const struct reader_env *env, struct reader *rd, bool swap_disa
 			/* swap in use, from the same snapshot as the other counters: subtracting
 			 * usage_in_bytes from memsw.usage_in_bytes races and invents swap */
 			in.swap_usage = in.stat.swap;
-			if (read_u64(h, path, "memory.swappiness", &in.swappiness) == 0)
+			_cleanup_free_ char *sw = NULL;
+
+			/* a tunable, not a limit: a change shows within CG_TUNABLE_AGE_NS */
+			if (cg_read_aged(h, path, "memory.swappiness", CG_TUNABLE_AGE_NS, &sw) == 0 &&
+			    cg_parse_limit(sw, &in.swappiness) == 0)
 				in.has_swappiness = true;
 		}
 	} else {

@@ -14,6 +14,7 @@
 #define HOST_FILE_MAX (4u << 20)	/* bytes read at most from one host /proc or /sys file */
 #define HOST_TEXT_AGE_NS (100ull * 1000 * 1000)		/* host meminfo, stat, diskstats: 100 ms */
 #define HOST_CPUINFO_AGE_NS (1000ull * 1000 * 1000)	/* host cpuinfo: 1 s */
+#define CG_TUNABLE_AGE_NS (1000ull * 1000 * 1000)	/* memory.swappiness: 1 s */
 
 /* Reads host /proc/@name (e.g. "meminfo"): a copy at most HOST_TEXT_AGE_NS old
  * (HOST_CPUINFO_AGE_NS for cpuinfo). Returns 0 and *ret_text (caller frees) or -errno. */

@@ -52,12 +52,12 @@ for mode in adaptive single multi; do
 	lxt_start_daemon --fuse-loop "$mode" || lxt_bail "daemon with --fuse-loop $mode did not start"
 	readers=()
 	for i in $(seq 16); do
-		(for _ in $(seq 50); do head -1 "$MNT/proc/meminfo"; done >"$T/loop-$mode.$i") &
+		(for _ in $(seq 20); do head -1 "$MNT/proc/meminfo"; done >"$T/loop-$mode.$i") &
 		readers+=("$!")
 	done
 	wait "${readers[@]}"
 	lines=$(cat "$T/loop-$mode".* | grep -c '^MemTotal: ')
-	lxt_is "$lines" 800 "--fuse-loop $mode: 16 parallel readers got all 800 reads"
+	lxt_is "$lines" 320 "--fuse-loop $mode: 16 parallel readers got all 320 reads"
 	lxt_stop_daemon "$DAEMON_PID" TERM
 	lxt_is "$LXT_DAEMON_STATUS" 0 "--fuse-loop $mode: exits 0 on SIGTERM after the readers"
 done

@@ -206,7 +206,7 @@ mgr_req GET /1.0/storage-pools/p1
 lxt_is "$(mgr_jq .metadata.status)" Created "MG-15: p1 is unaffected"
 lxt_is "$(cat "$V1/file")" one "p1's data survived the restart"
 mv "$MGR_T/mg-kept" "$MGR_T/mg-gone"
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	mgr_req GET /1.0/storage-pools/g
 	[ "$(mgr_jq .metadata.status)" = Created ] && break
 	sleep 0.1

@@ -26,7 +26,7 @@ consistent() {
 	mgr_req GET "/1.0/storage-pools/$pool/volumes/custom"
 	rows=$(mgr_jq '.metadata[]' | sed 's|.*/||' | sort | tr '\n' ' ')
 	dirs=$(ls -A "$MGR_STATE/storage-pools/$pool/custom" | sort | tr '\n' ' ')
-	srows= sdirs=
+	srows='' sdirs=''
 	for v in $rows; do
 		mgr_req GET "/1.0/storage-pools/$pool/volumes/custom/$v/snapshots"
 		srows+=$(mgr_jq '.metadata[]' | sed "s|.*/volumes/custom/||" | sort | tr '\n' ' ')

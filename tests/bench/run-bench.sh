@@ -621,7 +621,7 @@ run_callgrind() {
 				d = cost[fn] - base[fn]
 				if (d > 0) printf "%d\t%s\n", d, fn
 			}
-		}' | sort -rn | head -n 10 | awk -F '\t' -v reads="$CG_READS" \
+		}' | sort -rn | awk 'NR <= 10' | awk -F '\t' -v reads="$CG_READS" \
 			-v total="$((run[lxkit-lxcfs] - idle[lxkit-lxcfs]))" '
 		{
 			# "./malloc/./malloc/malloc.c:_int_free [/usr/lib/.../libc.so.6]" -> "_int_free (libc.so.6)"

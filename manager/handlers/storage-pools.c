@@ -439,6 +439,11 @@ static int pool_delete(struct mgr *m, const struct api_req *req, struct api_resp
 		return api_errorf(ret, 500, "cannot record the deletion of storage pool '%s'",
 				  row->name);
 	d = storage_driver_find(row->driver);
+	r = mgr_step(m, "storage-pool-delete/storage", &err);
+	if (r < 0) {
+		(void) db_pool_set_state(m->db, row->id, "created");
+		return api_errorf(ret, 500, "storage pool '%s' cannot be deleted: %s", row->name, err);
+	}
 	if (d->probe(NULL, NULL) < 0) {
 		/* a pool from a host that had the driver (MG-12): its storage cannot be reached
 		 * from here, so only the record goes */
@@ -453,6 +458,7 @@ static int pool_delete(struct mgr *m, const struct api_req *req, struct api_resp
 				  "storage pool '%s' cannot be deleted: %s", row->name,
 				  err ? err : g_strerror(-r));
 	}
+	mgr_step_done(m, "storage-pool-delete/storage");
 	r = db_pool_delete(m->db, row->id);
 	if (r < 0)
 		return api_errorf(ret, 500, "storage of pool '%s' removed but its row could not "

@@ -92,6 +92,14 @@ for step in loop-file loop-device mkfs mount; do
 	mgr_stop TERM
 done
 PAUSE_CHECK=
+# a pool delete killed after its storage went: completed at restart
+mgr_start || lxt_bail "start failed"
+mgr_expect POST /1.0/storage-pools "$POOL_BODY" 201 "mg-p for the delete step"
+mgr_stop TERM
+pause_and_kill "storage-pool-delete/storage" DELETE /1.0/storage-pools/mg-p ""
+pool_absent "pool delete killed after its storage step, restarted"
+lxt_match "$(cat "$MGR_LOG")" "storage pool 'mg-p' was left deleting, removing it" "reconcile logged the completion"
+mgr_stop TERM
 pause_and_kill "storage-pool-create/mkdir" POST /1.0/storage-pools '{"name":"mg-d","driver":"dir"}'
 mgr_req GET /1.0/storage-pools/mg-d
 lxt_is "$MGR_CODE|$(test -e "$MGR_STATE/storage-pools/mg-d" && echo dir)" "404|" "dir pool killed after mkdir: no row, no directory"

@@ -551,6 +551,30 @@ for step in freeze storage; do
 	lxl "crash-del-$step" snapshot delete "$N" "crash-$step"
 done
 
+# kill -9 while a delete is paused after its first step: the restart completes the delete
+K2=$PFX-k2
+lxl k2-copy copy "$N" "$K2"
+lxt_is "$RC" 0 "copy $N to $K2 for the delete crash: exit 0 $(err k2-copy)"
+mgr_stop TERM
+mgr_start --test-pause 'instance-delete/container' || lxt_bail "manager restart failed"
+api DELETE "/1.0/instances/$K2"
+lxt_is "$CODE" 202 "delete with the pause hook: 202"
+for _ in $(seq 300); do
+	[ -f "$RUN/test-paused" ] && break
+	sleep 0.1
+done
+lxt_is "$(cat "$RUN/test-paused" 2>/dev/null)" instance-delete/container "the delete paused after removing the LXC container"
+mgr_stop KILL
+rm -f "$RUN/test-paused"
+mgr_start || lxt_bail "manager restart after kill -9 failed"
+api GET "/1.0/instances/$K2"
+lxt_is "$CODE" 404 "after kill -9 and restart: the half-deleted instance is gone (404)"
+lxt_false "... its root volume is gone" test -e "$STATE/storage-pools/$BP/containers/$K2"
+lxt_false "... its snapshots are gone" test -e "$STATE/storage-pools/$BP/containers-snapshots/$K2"
+lxt_false "... its LXC container is gone" test -e "$STATE/containers/$K2"
+api GET "/1.0/storage-pools/$BP/volumes?recursion=1"
+lxt_false "... and no volume row is left" grep -q "\"$K2\"" <<<"$BODY"
+
 # an injected failure at each create step: the operation fails with the cause, and exactly
 # what that create had made is undone (spec §4.1, §8)
 F=$PFX-f

@@ -20,9 +20,10 @@
 
 static const char *const status_names[INST_STATUS_MAX] = {
 	[INST_STOPPED] = "Stopped", [INST_RUNNING] = "Running", [INST_FROZEN] = "Frozen",
+	[INST_WAITING] = "Waiting",
 };
 static const int status_codes[INST_STATUS_MAX] = {
-	[INST_STOPPED] = 102, [INST_RUNNING] = 103, [INST_FROZEN] = 110,
+	[INST_STOPPED] = 102, [INST_RUNNING] = 103, [INST_FROZEN] = 110, [INST_WAITING] = 114,
 };
 
 const char *inst_status_to_string(enum inst_status s)

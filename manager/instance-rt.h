@@ -21,11 +21,12 @@ enum inst_status {
 	INST_STOPPED,
 	INST_RUNNING,
 	INST_FROZEN,
+	INST_WAITING,		/* stopped, autostart pending a dependency (autostart.h) */
 	INST_STATUS_MAX,
 	INST_STATUS_INVALID = -EINVAL,
 };
 
-/* "Stopped", "Running", "Frozen" and the API's status codes (102, 103, 110). */
+/* "Stopped", "Running", "Frozen", "Waiting" and the API's status codes (102, 103, 110, 114). */
 const char *inst_status_to_string(enum inst_status s);
 int inst_status_code(enum inst_status s);
 

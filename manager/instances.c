@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "autostart.h"
 #include "db/storage-db.h"
 #include "handlers/storage-common.h"
 #include "instance-config.h"
@@ -19,6 +20,7 @@
 #include "instances.h"
 #include "log.h"
 #include "mgr.h"
+#include "netdev.h"
 #include "ops/ops.h"
 #include "parse-util.h"
 #include "storage/storage.h"
@@ -89,8 +91,16 @@ static int devices_validate(JsonObject *o, const char **ret_pool, char **ret_jso
 			type = json_object_get_string_member(d, "type");
 		if (!type)
 			return api_errorf(ret, 400, "device '%s' has no type", dname);
+		if (streq(type, "nic")) {
+			g_autofree char *err = NULL;
+
+			/* spec §4.1: the parent is checked at start (§7), not here */
+			if (nic_device_check(dname, d, &err) < 0)
+				return api_errorf(ret, 400, "%s", err);
+			continue;
+		}
 		if (!streq(type, "disk")) {
-			if (streq(type, "nic") || streq(type, "usb") || streq(type, "unix-char") ||
+			if (streq(type, "usb") || streq(type, "unix-char") ||
 			    streq(type, "unix-block"))
 				return api_errorf(ret, 400, "device '%s': type '%s' cannot be given at "
 						  "instance creation here: add it with the devices API", dname, type);
@@ -179,12 +189,14 @@ static JsonNode *state_json(struct mgr *m, const struct instance_row *row)
 	g_autofree char *reason = NULL;
 	pid_t pid = 0;
 	enum inst_status st = status_of(m, row, &pid, &reason);
+	g_auto(GStrv) waiting_for = autostart_waiting_for(m, row->name);
 	const char *autostart = g_hash_table_lookup(row->config, "boot.autostart");
 	const char *prio = g_hash_table_lookup(row->config, "boot.autostart.priority");
 	const char *delay = g_hash_table_lookup(row->config, "boot.autostart.delay");
 	unsigned procs = 0;
 	guint64 mem = 0;
 
+	st = autostart_status(m, row, st, &reason);
 	inst_rt_usage(pid, &procs, &mem);
 	json_builder_begin_object(b);
 	add_str(b, "status", inst_status_to_string(st));
@@ -210,6 +222,8 @@ static JsonNode *state_json(struct mgr *m, const struct instance_row *row)
 	json_builder_add_int_value(b, delay ? g_ascii_strtoll(delay, NULL, 10) : 0);
 	json_builder_set_member_name(b, "waiting_for");
 	json_builder_begin_array(b);
+	for (size_t i = 0; waiting_for[i]; i++)
+		json_builder_add_string_value(b, waiting_for[i]);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
@@ -222,6 +236,7 @@ static JsonNode *instance_json(struct mgr *m, const struct instance_row *row, bo
 	g_autofree char *reason = NULL;
 	enum inst_status st = status_of(m, row, NULL, &reason);
 
+	st = autostart_status(m, row, st, &reason);
 	json_builder_begin_object(b);
 	add_str(b, "name", row->name);
 	add_str(b, "type", row->type);
@@ -1313,7 +1328,10 @@ static int do_start(struct mgr *m, struct inst_job *j, char **ret_err)
 	g_autofree char *now = NULL;
 	int r;
 
-	r = inst_rt_start(m, j->name, ret_err);
+	/* the nic devices become LXC's network lines; a missing parent fails here (spec §7) */
+	r = autostart_prepare_start(m, j->name, ret_err);
+	if (r >= 0)
+		r = inst_rt_start(m, j->name, ret_err);
 	if (r < 0) {
 		(void) inst_db_set_status_reason(m->db, j->name, *ret_err);
 		return r;
@@ -1431,6 +1449,16 @@ static int state_put(struct mgr *m, const struct api_req *req, struct api_resp *
 	if (streq(action, "start") && st != INST_STOPPED)
 		return api_errorf(ret, 409, "instance '%s' is already %s", row->name,
 				  st == INST_FROZEN ? "running (frozen)" : "running");
+	if (streq(action, "start") || streq(action, "restart")) {
+		/* spec §7: a manual start never waits, and a pending autostart stays pending */
+		g_autofree char *missing = autostart_missing_parents(row);
+
+		if (missing)
+			return api_errorf(ret, 409, "cannot start instance '%s': network device %s "
+					  "missing", row->name, missing);
+	}
+	if (streq(action, "stop") && st == INST_STOPPED && autostart_cancel(m, row->name))
+		return api_sync(ret, json_node_new(JSON_NODE_NULL));	/* Waiting -> Stopped */
 	if ((streq(action, "stop") || streq(action, "restart")) && st == INST_STOPPED)
 		return api_errorf(ret, 409, "instance '%s' is not running", row->name);
 	if (streq(action, "freeze") && st != INST_RUNNING)

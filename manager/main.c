@@ -15,6 +15,7 @@
 #include "config.h"
 #include "api/api.h"
 #include "api/server.h"
+#include "autostart.h"
 #include "db/db.h"
 #include "instances.h"
 #include "log.h"
@@ -198,6 +199,7 @@ int main(int argc, char *argv[])
 	/* before listening: no request sees a half-made object from the previous run */
 	storage_reconcile(&m);
 	instances_reconcile(&m);
+	autostart_init(&m);
 
 	r = api_server_new(&m, m.socket_path, &m.server, &sock_err);
 	if (r < 0) {
@@ -208,6 +210,8 @@ int main(int argc, char *argv[])
 	log_info("Listening on '%s' (state dir '%s')", m.socket_path, m.state_dir);
 
 	main_loop = g_main_loop_new(NULL, FALSE);
+	/* spec §1: autostart runs in the background once the API listens */
+	autostart_run(&m);
 	{
 		/* spec §7: at least every 30 s; LXKIT_POOL_RECHECK_SECONDS (tests) sets it */
 		const char *e = g_getenv("LXKIT_POOL_RECHECK_SECONDS");

@@ -8,6 +8,7 @@
 
 struct db;
 struct api_server;
+struct autostart;
 
 enum pool_status {
 	POOL_CREATED,
@@ -42,6 +43,9 @@ struct mgr {
 	GHashTable *pool_rt;	/* pool name -> struct pool_rt *; protected by ->lock */
 	GHashTable *ops;	/* operation id -> struct op *; protected by ->lock */
 	GThreadPool *op_pool;	/* runs operation work */
+
+	/* autostart.c: set by autostart_init() before the API listens; has its own lock */
+	struct autostart *autostart;
 };
 
 /* Test hooks (spec §1.3). Call mgr_step() before a step runs: it returns -EIO with

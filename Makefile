@@ -10,7 +10,8 @@ PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	lxc-dev libcap-dev libseccomp-dev libapparmor-dev libselinux1-dev qemu-system-x86 \
 	libjson-glib-dev podman crun runc python3-yaml \
 	libcurl4-openssl-dev libjson-c-dev criu \
-	libglib2.0-dev libsoup-3.0-dev libsqlite3-dev btrfs-progs curl jq
+	libglib2.0-dev libsoup-3.0-dev libsqlite3-dev btrfs-progs curl jq \
+	python3-dev
 
 .PHONY: all deps build install demo check soak bench bench-callgrind fuzz clean
 

@@ -575,6 +575,28 @@ lxt_false "... its LXC container is gone" test -e "$STATE/containers/$K2"
 api GET "/1.0/storage-pools/$BP/volumes?recursion=1"
 lxt_false "... and no volume row is left" grep -q "\"$K2\"" <<<"$BODY"
 
+# MG-17 B: the manager killed, then the container's init and monitor killed (a power loss);
+# the restarted manager reports it Stopped and a start works (no "file exists" leftovers)
+INIT=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["pid"])' \
+	<<<"$(curl -s --unix-socket "$SOCK" "http://x/1.0/instances/$N/state")" 2>/dev/null)
+MON=$(ps -o ppid= -p "$INIT" 2>/dev/null | tr -d ' ')
+lxt_match "$INIT:$MON" '^[0-9]+:[0-9]+$' "MG-17 B: the container's init and monitor pids"
+mgr_stop KILL
+if [[ $INIT =~ ^[0-9]+$ ]] && [[ $MON =~ ^[0-9]+$ ]] && [ "$MON" -gt 1 ]; then
+	kill -KILL "$MON" "$INIT" 2>/dev/null
+fi
+for _ in $(seq 50); do
+	lxt_alive "$INIT" || break
+	sleep 0.1
+done
+mgr_start || lxt_bail "manager restart after the power-loss simulation failed"
+api GET "/1.0/instances/$N/state"
+lxt_match "$BODY" '"status" *: *"Stopped"' "MG-17 B: the restarted manager reports the instance Stopped"
+lxl pl-start start "$N"
+lxt_is "$RC" 0 "MG-17 B: start works again $(err pl-start)"
+lxl pl-exec exec "$N" -- cat /root/data
+lxt_is "$RC:$(out pl-exec)" 0:one "MG-17 B: and the instance runs with its data"
+
 # an injected failure at each create step: the operation fails with the cause, and exactly
 # what that create had made is undone (spec §4.1, §8)
 F=$PFX-f

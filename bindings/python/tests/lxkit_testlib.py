@@ -194,14 +194,17 @@ class Reader:
 class Manager:
     """A private lxmanagerd: --state-dir, --socket and --runtime-dir under one temp dir."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, lxlaunch=None):
         self.dir = tempfile.mkdtemp(prefix=PREFIX + "-mgr-")
+        env = dict(os.environ)
+        if lxlaunch:
+            env["LXKIT_LXLAUNCH"] = lxlaunch	# the manager's runtime (manager/instance-rt.c)
         self.state = os.path.join(self.dir, "state")
         self.run = os.path.join(self.dir, "run")
         self.socket = os.path.join(self.run, "manager.socket")
         self.log = open(os.path.join(self.dir, "daemon.log"), "w")
         self.proc = subprocess.Popen([binary, "--state-dir", self.state, "--socket", self.socket,
-                                      "--runtime-dir", self.run], stdout=self.log,
+                                      "--runtime-dir", self.run], stdout=self.log, env=env,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         if not wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 10):
             pass

@@ -236,3 +236,4 @@ class Manager:
             if len(f) == 2 and f[1].startswith(self.dir + "/"):
                 subprocess.call(["losetup", "-d", f[0]])
         shutil.rmtree(self.dir, ignore_errors=True)
+LXCFS_NONE = "/nonexistent/lxlaunch-no-lxcfs"	# launcher/lib/lxc.h LXL_LXCFS_NONE

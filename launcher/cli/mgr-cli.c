@@ -720,9 +720,22 @@ static int cmd_delete(int n, char **ops)
 		if (r != MGR_EXIT_OK)
 			return r;
 		if (!streq(status, "Stopped")) {
+			_cleanup_(mgr_reply_done) struct mgr_reply rep = {};
+			char msg[512] = "";
+
 			r = state_action(ops[0], "stop", true);
 			if (r != MGR_EXIT_OK)
 				return r;
+			/* an ephemeral instance is gone once stopped: nothing left to delete */
+			path = build_path("/1.0/instances/%s", ops[0]);
+			if (!path)
+				return usage_error("Out of memory");
+			r = mgr_request(arg_socket, "GET", path, NULL, REQUEST_TIMEOUT_S, &rep, msg, sizeof(msg));
+			if (r < 0)
+				return transport_fail(r, msg);
+			if (rep.http_status == 404)
+				return MGR_EXIT_OK;
+			free(TAKE_PTR(path));
 		}
 	}
 	path = build_path("/1.0/instances/%s", ops[0]);

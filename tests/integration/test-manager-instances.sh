@@ -384,6 +384,13 @@ api GET "/1.0/instances/$E"
 lxt_is "$CODE" 404 "an ephemeral instance is deleted when it is stopped"
 lxt_false "... with its root volume and snapshots" test -e "$STATE/storage-pools/$DP/containers/$E"
 lxt_false "... and its LXC container" test -e "$STATE/containers/$E"
+api POST /1.0/instances '{"name":"'"$E"'","ephemeral":true,"source":{"type":"copy","source":"'"$PFX-d"'","instance_only":true}}'
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=300"
+lxl eph-start2 start "$E"
+lxl eph-del delete "$E" --force
+lxt_is "$RC" 0 "delete --force of a running ephemeral instance: exit 0 (its stop deleted it) $(err eph-del)"
+api GET "/1.0/instances/$E"
+lxt_is "$CODE" 404 "... and it is gone"
 
 # console log
 lxl con console "$N" --show-log

@@ -80,6 +80,8 @@ int mgr_route_scan(int argc, char *argv[], struct mgr_route *ret)
 			r.remote = true;
 		else if (streq(argv[i], "--local"))
 			r.local = true;
+		else if (streq(argv[i], "--lxcpath") || startswith(argv[i], "--lxcpath="))
+			r.lxcpath = true;
 		else if (streq(argv[i], "--socket")) {
 			if (i + 1 >= argc || !*argv[i + 1])
 				return usage_error("Option '--socket' needs a value");
@@ -92,6 +94,8 @@ int mgr_route_scan(int argc, char *argv[], struct mgr_route *ret)
 	}
 	if (r.remote && r.local)
 		return usage_error("Options '--remote' and '--local' exclude each other");
+	if (r.remote && r.lxcpath)
+		return usage_error("Option '--lxcpath' is for liblxc containers: it does not go with '--remote'");
 	*ret = r;
 	return 0;
 }
@@ -109,7 +113,8 @@ bool mgr_route_is_remote(const struct mgr_route *route)
 	struct stat st;
 	bool exists = stat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
 
-	return mcf_route_remote(route->remote, route->local, exists);
+	/* --lxcpath names a liblxc container path: such a command is local */
+	return mcf_route_remote(route->remote, route->local || route->lxcpath, exists);
 }
 
 /* Prints the manager's refusal or the transport error and returns the exit code for it */

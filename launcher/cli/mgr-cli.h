@@ -18,18 +18,19 @@ struct mgr_route {
 	const char *socket;	/* --socket PATH, else NULL */
 	bool remote;		/* --remote */
 	bool local;		/* --local */
+	bool lxcpath;		/* --lxcpath given: a liblxc path, so the command is local */
 };
 
-/* Scans @argv (from index 1, up to a "--") for --socket PATH / --socket=PATH, --remote and
- * --local without changing it. Returns 0, or MGR_EXIT_USAGE after printing why (--socket
- * without a value, --remote with --local). */
+/* Scans @argv (from index 1, up to a "--") for --socket PATH / --socket=PATH, --remote,
+ * --local and --lxcpath without changing it. Returns 0, or MGR_EXIT_USAGE after printing why
+ * (--socket without a value, --remote with --local or --lxcpath). */
 int mgr_route_scan(int argc, char *argv[], struct mgr_route *ret);
 
 /* Whether @verb is one of the commands that always go to the manager */
 bool mgr_verb_is_manager_only(const char *verb);
 
 /* Whether the instance commands go to the manager for @route: --remote, or the chosen
- * socket exists as a socket and --local was not given. */
+ * socket exists as a socket and neither --local nor --lxcpath was given. */
 bool mgr_route_is_remote(const struct mgr_route *route);
 
 /* Runs the manager command argv[0] ("storage", "create", ...) with its operands and options

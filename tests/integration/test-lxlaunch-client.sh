@@ -53,6 +53,9 @@ LXKIT_SOCKET=$STALE expect 3 "\$LXKIT_SOCKET socket exists: list goes to the man
 LXKIT_SOCKET=$STALE expect 3 "\$LXKIT_SOCKET socket exists: info goes to the manager" info c1
 LXKIT_SOCKET=$STALE expect 0 "--local keeps list on liblxc" list --local --lxcpath "$T/lxc"
 LXKIT_SOCKET=$NOSOCK expect 0 "no socket file: list stays local" list --lxcpath "$T/lxc"
+LXKIT_SOCKET=$STALE expect 0 "--lxcpath keeps list on liblxc although the socket exists" list --lxcpath "$T/lxc"
+LXKIT_SOCKET=$STALE expect 0 "--lxcpath=DIR too" list "--lxcpath=$T/lxc"
+expect 2 "--lxcpath with --remote" list --remote --lxcpath "$T/lxc"
 out=$(LXKIT_SOCKET=$STALE "$LXLAUNCH_BIN" list --local --lxcpath "$T/lxc" 2>&1)
 lxt_match "$out" "^NAME +STATE +PID" "--local list prints the local table"
 expect 3 "--socket wins over \$LXKIT_SOCKET" storage list --socket "$STALE"

@@ -2,6 +2,7 @@
 /* rtnetlink link watch (netlink.h). */
 #include <errno.h>
 #include <glib-unix.h>
+#include <limits.h>
 #include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -23,21 +24,22 @@ struct rtnl_watch {
 int rtnl_parse_links(const void *buf, size_t len, rtnl_link_cb cb, void *userdata)
 {
 	const struct nlmsghdr *h = buf;
-	int n = 0;
+	/* signed: NLMSG_NEXT() can step past the end of an unpadded last message */
+	int left = len > INT_MAX ? INT_MAX : (int) len, n = 0;
 
-	for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 		const struct ifinfomsg *ifi = NLMSG_DATA(h);
 		const struct rtattr *a;
-		unsigned alen;
+		int alen;
 		char name[IFNAMSIZ] = "";
 
 		if (h->nlmsg_type == NLMSG_DONE)
-			break;
+			return n;
 		if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
 			continue;
 		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 			return -EBADMSG;
-		alen = (unsigned) (h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
+		alen = (int) (h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
 		for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
 			size_t plen = RTA_PAYLOAD(a);
 
@@ -53,7 +55,8 @@ int rtnl_parse_links(const void *buf, size_t len, rtnl_link_cb cb, void *userdat
 		cb(name, h->nlmsg_type == RTM_DELLINK, (ifi->ifi_flags & IFF_UP) != 0, userdata);
 		n++;
 	}
-	if (len > 0 && !NLMSG_OK(h, len) && len >= sizeof(struct nlmsghdr))
+	/* bytes left that do not make a whole message: a truncated datagram */
+	if (left > 0)
 		return -EBADMSG;
 	return n;
 }

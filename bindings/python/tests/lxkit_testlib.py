@@ -147,7 +147,9 @@ class Reader:
 
     def __init__(self, cgroup, mnt):
         self.mnt = mnt
-        script = ('read go; while read f; do cat "$0/$f"; echo "@@lxkit-end@@"; done')
+        # "FILE": cat MNT/FILE; "!CMD": run CMD (output discarded); each answer ends in a marker
+        script = ('read go; while read f; do case $f in "!"*) eval "${f#!}" >/dev/null 2>&1;; '
+                  '*) cat "$0/$f";; esac; echo "@@lxkit-end@@"; done')
         self.proc = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", "sh", "-c",
                                       script, mnt], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
@@ -179,6 +181,10 @@ class Reader:
             if line == "@@lxkit-end@@\n":
                 return "".join(lines)
             lines.append(line)
+
+    def run(self, cmd):
+        """Runs shell command @cmd (one line) in the reader, in its cgroup, and waits."""
+        self.read("!" + cmd)
 
     def stop(self):
         if self.proc.poll() is None:

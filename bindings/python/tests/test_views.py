@@ -23,6 +23,26 @@ LIMIT = 256 << 20
 HOST_AGE = 0.25	# s: longer than lxcfs's host text cache (HOST_TEXT_AGE_NS, 100 ms)
 
 
+def file_disk(path):
+    """(name, "MAJ:MIN") of the whole disk holding @path when it is a block device (not
+    tmpfs, overlay, ...), else None."""
+    try:
+        st = os.stat(path)
+        major, minor = os.major(st.st_dev), os.minor(st.st_dev)
+        with open("/sys/dev/block/%d:%d/uevent" % (major, minor)) as f:
+            kv = dict(l.strip().split("=", 1) for l in f if "=" in l)
+        if kv.get("DEVTYPE") == "partition":
+            parent = os.path.realpath("/sys/dev/block/%d:%d/.." % (major, minor))
+            with open(parent + "/dev") as f:
+                majmin = f.read().strip()
+            name = os.path.basename(parent)
+        else:
+            majmin, name = "%d:%d" % (major, minor), kv.get("DEVNAME")
+        return (name, majmin) if name else None
+    except OSError:
+        return None
+
+
 class ViewsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -123,6 +143,18 @@ class ViewsTest(unittest.TestCase):
 
     def test_diskstats(self):
         path = self.cg.path("blkio")
+        # a file of 32 blocks on a disk, read by the reader with O_DIRECT: blk-throttle counts a
+        # cgroup's IO on a disk once a rule exists for it (a limit far above what is read)
+        io_file = "/var/tmp/%s-io" % tl.PREFIX
+        with open(io_file, "wb") as f:
+            f.write(os.urandom(32 * 4096))
+            f.flush()
+            os.fsync(f.fileno())
+        self.addCleanup(os.unlink, io_file)
+        disk = file_disk(io_file)
+        if disk:
+            self.cg.write("blkio", "blkio.throttle.read_bps_device", "%s %d" % (disk[1], 1 << 40))
+            self.reader.run("dd if=%s of=/dev/null bs=4096 count=32 iflag=direct" % io_file)
         before = self.reader.read("proc/diskstats")
         try:
             mine = lxkit.views.diskstats(path)
@@ -135,6 +167,11 @@ class ViewsTest(unittest.TestCase):
             return
         after = self.reader.read("proc/diskstats")
         self.assertEqual(list(mine.keys()), [l.split()[2] for l in before.splitlines()])
+        if disk:
+            self.assertIn(disk[0], mine, "the disk the reader read from")
+            # the reader's 32 direct reads, and maybe a few page-ins of dd itself
+            self.assertGreaterEqual(mine[disk[0]]["reads"], 32)
+            self.assertGreaterEqual(mine[disk[0]]["sectors_read"], 32 * 8)
         for line_b, line_a in zip(before.splitlines(), after.splitlines()):
             fb, fa = line_b.split(), line_a.split()
             dev = mine[fb[2]]

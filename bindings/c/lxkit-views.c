@@ -71,8 +71,13 @@ static int cgroup_rel_path(const struct cg_layout *l, const char *cgroup, char *
 	size_t best_len = 0;
 	struct stat st;
 
-	if (!cgroup || cgroup[0] != '/' || strstr(cgroup, "/../") || strstr(cgroup, "\n"))
+	if (!cgroup || cgroup[0] != '/' || strchr(cgroup, '\n'))
 		return -EINVAL;
+	/* no "." or ".." component: the relative path must name the cgroup itself */
+	for (const char *p = cgroup; (p = strchr(p, '/')); p++)
+		if (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+				    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return -EINVAL;
 	for (size_t i = 0; i < l->n; i++) {
 		const char *m = l->h[i].mountpoint;
 		size_t n = strlen(m);

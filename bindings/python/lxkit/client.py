@@ -183,13 +183,16 @@ class Client:
 
     def _text(self, path):
         status, _, raw = self._request("GET", path)
-        if status >= 400:
-            try:
-                env = json.loads(raw.decode())
-                raise error_for(int(env.get("error_code") or status), env.get("error"))
-            except (ValueError, AttributeError):
-                raise error_for(status, raw.decode(errors="replace")) from None
-        return raw.decode(errors="replace")
+        text = raw.decode(errors="replace")
+        if status < 400:
+            return text
+        try:
+            env = json.loads(text)
+        except ValueError:
+            env = None
+        if isinstance(env, dict) and env.get("error"):
+            raise error_for(int(env.get("error_code") or status), env["error"])
+        raise error_for(status, text.strip() or "HTTP %d" % status)
 
     def snapshots(self, name):
         return self._call("GET", "/1.0/instances/%s/snapshots?recursion=1" % _q(name))

@@ -203,6 +203,9 @@ class ViewsTest(unittest.TestCase):
         with self.assertRaises(OSError) as cm:
             lxkit.views.meminfo("relative/path")
         self.assertEqual(cm.exception.errno, errno.EINVAL)
+        with self.assertRaises(OSError) as cm:
+            lxkit.views.meminfo(self.cg.path("memory") + "/..")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
         with self.assertRaises(TypeError):
             lxkit.views.meminfo(None)
 

@@ -3,7 +3,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 DEFAULT_SOCKET: str
 
 class Operation:
-    client: Client
+    client: "Client"
     path: str
     id: str
     data: Dict[str, Any]

@@ -1,4 +1,4 @@
-from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
+from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Tuple, overload
 
 DEFAULT_LXCPATH: str
 available: bool

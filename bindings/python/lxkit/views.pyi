@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, Union
 import os
 
 _Path = Union[str, bytes, os.PathLike]

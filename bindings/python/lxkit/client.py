@@ -95,8 +95,14 @@ class Client:
         finally:
             conn.close()
 
-    def _call(self, method, path, body=None, wait=True, timeout=None, headers=None):
-        status, _, raw = self._request(method, path, body, headers, timeout)
+    def _call(self, method, path, body=None, wait=True, timeout=None, headers=None,
+              want_etag=False):
+        status, hdrs, raw = self._request(method, path, body, headers, timeout)
+        if want_etag and status < 400:
+            return self._call_result(status, raw, wait, timeout), hdrs.get("ETag")
+        return self._call_result(status, raw, wait, timeout)
+
+    def _call_result(self, status, raw, wait, timeout):
         try:
             env = json.loads(raw.decode() or "null")
         except ValueError:
@@ -143,9 +149,15 @@ class Client:
         body.update(extra)
         return self._call("POST", "/1.0/instances", body, wait)
 
-    def update_instance(self, name, fields, wait=True):
-        """PATCH of writable fields (config, devices, description, ...)."""
-        return self._call("PATCH", "/1.0/instances/" + _q(name), fields, wait)
+    def instance_etag(self, name):
+        """(instance object, its ETag) for a later update_instance(..., etag=...)."""
+        return self._call("GET", "/1.0/instances/" + _q(name), want_etag=True)
+
+    def update_instance(self, name, fields, wait=True, etag=None):
+        """PATCH of writable fields (config, devices, description, ...). With ``etag`` (from
+        instance_etag()), PreconditionFailed (412) when the instance changed since."""
+        return self._call("PATCH", "/1.0/instances/" + _q(name), fields, wait,
+                          headers={"If-Match": etag} if etag else None)
 
     def delete_instance(self, name, wait=True):
         return self._call("DELETE", "/1.0/instances/" + _q(name), wait=wait)
@@ -231,6 +243,16 @@ class Client:
     def storage_pool(self, pool):
         return self._call("GET", "/1.0/storage-pools/" + _q(pool))
 
+    def storage_pool_etag(self, pool):
+        """(pool object, its ETag)."""
+        return self._call("GET", "/1.0/storage-pools/" + _q(pool), want_etag=True)
+
+    def update_storage_pool(self, pool, fields, etag=None):
+        """PATCH of ``description`` or ``config`` (size grows only); ``etag`` as for
+        update_instance()."""
+        return self._call("PATCH", "/1.0/storage-pools/" + _q(pool), fields,
+                          headers={"If-Match": etag} if etag else None)
+
     def create_storage_pool(self, pool, driver, config=None, description=""):
         """Creates a pool: ``driver`` "dir", "btrfs", "lvm" or "zfs"; ``config`` e.g.
         {"size": "1GiB"} (sizes in bytes or with kB..PB / KiB..PiB units)."""
@@ -283,3 +305,14 @@ class Client:
 
     def operation(self, op_id):
         return self._call("GET", "/1.0/operations/" + _q(op_id))
+
+    def operations(self):
+        return self._call("GET", "/1.0/operations")
+
+    def cancel_operation(self, op_id):
+        """Cancels a running operation; Conflict (409) when it may not be cancelled."""
+        return self._call("DELETE", "/1.0/operations/" + _q(op_id))
+
+    def log(self, name, file):
+        """The text of instance log ``file`` (GET /1.0/instances/N/logs/FILE)."""
+        return self._text("/1.0/instances/%s/logs/%s" % (_q(name), _q(file)))

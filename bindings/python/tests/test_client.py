@@ -69,6 +69,13 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(lxkit.Conflict) as cm:
             c.create_storage_pool("pyp1", "dir")
         self.assertEqual(cm.exception.status, 409)
+        pool, etag = c.storage_pool_etag("pyp1")
+        self.assertTrue(etag)
+        c.update_storage_pool("pyp1", {"description": "changed"}, etag=etag)
+        self.assertEqual(c.storage_pool("pyp1")["description"], "changed")
+        with self.assertRaises(lxkit.PreconditionFailed) as cm:
+            c.update_storage_pool("pyp1", {"description": "stale"}, etag=etag)
+        self.assertEqual(cm.exception.status, 412)
         c.create_volume("pyp1", "v1", description="data")
         self.assertEqual(c.volume("pyp1", "v1")["name"], "v1")
         vol_dir = os.path.join(self.mgr.state, "storage-pools", "pyp1", "custom", "v1")

@@ -334,6 +334,35 @@ static PyObject *py_launch_info(PyObject *self, PyObject *args, PyObject *kw)
 	lxl_info_done(&info);
 	return ret;
 }
+
+static PyObject *py_launch_list(PyObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "lxcpath", NULL };
+	const char *lxcpath = LXL_DEFAULT_LXCPATH;
+	struct lxl_error err = {};
+	struct lxl_info *infos = NULL;
+	PyObject *ret;
+	size_t n = 0;
+	int r;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|s", kwlist, &lxcpath))
+		return NULL;
+	r = lxl_list(lxcpath, &infos, &n, &err);
+	if (r < 0)
+		return raise_launch(&err, r);
+	ret = PyList_New(0);
+	for (size_t i = 0; i < n; i++) {
+		PyObject *d = ret ? info_dict(&infos[i]) : NULL;
+
+		if (!d || PyList_Append(ret, d) < 0)
+			Py_CLEAR(ret);
+		Py_XDECREF(d);
+	}
+	for (size_t i = 0; i < n; i++)
+		lxl_info_done(&infos[i]);
+	free(infos);
+	return ret;
+}
 #endif
 
 static PyMethodDef methods[] = {
@@ -356,6 +385,8 @@ static PyMethodDef methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, "exec(name, argv, lxcpath=..., capture=False)" },
 	{ "launch_info", (PyCFunction) (void (*)(void)) py_launch_info,
 	  METH_VARARGS | METH_KEYWORDS, "info(name, lxcpath=...) -> dict" },
+	{ "launch_list", (PyCFunction) (void (*)(void)) py_launch_list,
+	  METH_VARARGS | METH_KEYWORDS, "list(lxcpath=...) -> [dict]" },
 #endif
 	{ NULL, NULL, 0, NULL },
 };

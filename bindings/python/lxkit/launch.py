@@ -8,9 +8,11 @@ lacks a feature, EIO liblxc failed (details in its log), ESRCH not running. libl
 not thread-safe: calls hold the GIL and run one at a time.
 """
 
+import builtins
+
 from . import _native
 
-__all__ = ["available", "DEFAULT_LXCPATH", "create", "start", "stop", "exec", "destroy", "info"]
+__all__ = ["available", "DEFAULT_LXCPATH", "create", "start", "stop", "exec", "destroy", "info", "list"]
 
 DEFAULT_LXCPATH = _native.DEFAULT_LXCPATH
 available = bool(_native.HAVE_LAUNCH)
@@ -50,7 +52,7 @@ def exec(name, argv, lxcpath=DEFAULT_LXCPATH, capture=False):
     (128 + N when killed by signal N, 126 not executable, 127 not found). With ``capture``,
     returns (status, stdout bytes, stderr bytes) instead of using this process's stdio."""
     _need()
-    return _native.launch_exec(name, list(argv), lxcpath, bool(capture))
+    return _native.launch_exec(name, builtins.list(argv), lxcpath, bool(capture))
 
 
 def destroy(name, lxcpath=DEFAULT_LXCPATH):
@@ -65,3 +67,9 @@ def info(name, lxcpath=DEFAULT_LXCPATH):
     None when unset)}."""
     _need()
     return _native.launch_info(name, lxcpath)
+
+
+def list(lxcpath=DEFAULT_LXCPATH):
+    """info() of every container defined under ``lxcpath``, sorted by name."""
+    _need()
+    return _native.launch_list(lxcpath)

@@ -60,6 +60,7 @@ class LaunchTest(unittest.TestCase):
         self.assertEqual(cm.exception.errno, errno.EEXIST)
         info = lxkit.launch.info(NAME, lxcpath=p)
         self.assertEqual((info["name"], info["state"], info["init_pid"]), (NAME, "STOPPED", 0))
+        self.assertEqual([i["name"] for i in lxkit.launch.list(lxcpath=p)], [NAME])
         lxkit.launch.start(NAME, lxcpath=p)
         info = lxkit.launch.info(NAME, lxcpath=p)
         self.assertEqual(info["state"], "RUNNING")

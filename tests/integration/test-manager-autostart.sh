@@ -247,20 +247,55 @@ order=$(log_since "$log_mark3" "': autostarted" | sed -E "s/.*Instance '([^']+)'
 lxt_is "$order" "$C_NONE $C_LATE $C_MV $C_OK $C_STORE " \
 	"autostart order: priority 10 first, then by name"
 
-# ---- stop of a Waiting instance cancels it -----------------------------------------------------
-mgr_req PUT "/1.0/instances/$C_LATE/state" '{"action":"stop","force":true}'
-mgr_wait_op >/dev/null
+# ---- delays, a link appearing during a delay, stop of a Waiting instance ----------------------
+# late first (priority 20, bridge missing: Waiting), none next (priority 10) with a 4 s delay,
+# then the others by name; mv waits for its link
+for c in "${ALL_AUTO[@]}"; do
+	mgr_req PUT "/1.0/instances/$c/state" '{"action":"stop","force":true}'
+	mgr_wait_op >/dev/null
+done
+mgr_req PATCH "/1.0/instances/$C_LATE" '{"config":{"boot.autostart.priority":"20"}}'
+lxt_is "$(mgr_wait_op)" Success "PATCH boot.autostart.priority=20 on $C_LATE"
+mgr_req PATCH "/1.0/instances/$C_NONE" '{"config":{"boot.autostart.delay":"4"}}'
+lxt_is "$(mgr_wait_op)" Success "PATCH boot.autostart.delay=4 on $C_NONE"
+mgr_expect PATCH "/1.0/instances/$C_NONE" '{"config":{"boot.autostart.delay":"-1"}}' 400 \
+	"boot.autostart.delay=-1: 400" "boot.autostart.delay"
 mgr_stop TERM
 ip link del "$BR_LATE"
+ip link del "$DUM"
 mgr_start || lxt_bail "lxmanagerd did not start a third time"
-sleep 1
+if ms=$(wait_status "$C_NONE" Running 5); then
+	lxt_pass "third start: $C_NONE RUNNING (${ms} ms)"
+else
+	lxt_fail "third start: $C_NONE RUNNING" "$ms" Running
+fi
+t_none=$(date +%s%N)
 lxt_is "$(status "$C_LATE")" Waiting "third start without $BR_LATE: $C_LATE Waiting"
-mgr_req PUT "/1.0/instances/$C_LATE/state" '{"action":"stop"}'
-lxt_true "stop of a Waiting instance answers 2xx" test "${MGR_CODE:0:1}" = 2
-lxt_is "$(status "$C_LATE")" Stopped "after stop, $C_LATE is Stopped"
+sleep 1
+lxt_is "$(status "$C_OK")" Stopped "1 s into $C_NONE's 4 s delay, $C_OK (next in order) is not started yet"
 ip link add "$BR_LATE" type bridge
+if ms=$(wait_status "$C_LATE" Running 2); then
+	lxt_pass "$C_LATE RUNNING within 2 s of its bridge appearing during another's delay (${ms} ms)"
+else
+	lxt_fail "$C_LATE RUNNING within 2 s of its bridge appearing during another's delay" "$ms" Running
+fi
+if ms=$(wait_status "$C_OK" Running 15); then
+	gap=$((($(date +%s%N) - t_none) / 1000000))
+	lxt_num "$gap" -ge 3500 "$C_OK started after $C_NONE's 4 s delay (${gap} ms after it ran)"
+else
+	lxt_fail "$C_OK RUNNING after the delay" "$ms" Running
+fi
+if st=$(wait_status "$C_MV" Waiting 10); then
+	lxt_pass "$C_MV Waiting for $DUM"
+else
+	lxt_fail "$C_MV Waiting for $DUM" "$st" Waiting
+fi
+mgr_req PUT "/1.0/instances/$C_MV/state" '{"action":"stop"}'
+lxt_true "stop of a Waiting instance answers 2xx" test "${MGR_CODE:0:1}" = 2
+lxt_is "$(status "$C_MV")" Stopped "after stop, $C_MV is Stopped"
+ip link add "$DUM" type veth peer name "lxkt${S}dp"
 sleep 2
-lxt_is "$(status "$C_LATE")" Stopped "its cancelled autostart does not start it when the bridge appears"
+lxt_is "$(status "$C_MV")" Stopped "its cancelled autostart does not start it when $DUM appears"
 
 # ---- cleanup through the API ------------------------------------------------------------------
 for c in "${ALL_AUTO[@]}" "$C_MAN"; do

@@ -170,6 +170,9 @@ int autostart_prepare_start(struct mgr *m, const char *name, char **ret_err)
 	}
 	cfg_path = mgr_path(m, "containers", name, "config", NULL);
 	if (!g_file_get_contents(cfg_path, &cfg, NULL, &gerr)) {
+		/* no LXC container: the start itself reports it as the runtime does */
+		if (g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return 0;
 		*ret_err = g_strdup_printf("cannot read the LXC config '%s': %s", cfg_path, gerr->message);
 		return -EIO;
 	}

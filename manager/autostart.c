@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "autostart.h"
 #include "db/db.h"
@@ -151,6 +152,47 @@ bool autostart_cancel(struct mgr *m, const char *name)
 	return r;
 }
 
+/* <state-dir>/autostart/<name>: holds the instance's created_at while it is meant to run */
+static char *run_record_path(struct mgr *m, const char *name)
+{
+	return mgr_path(m, "autostart", name, NULL);
+}
+
+static void write_run_record(struct mgr *m, const struct instance_row *row)
+{
+	g_autofree char *path = run_record_path(m, row->name), *dir = g_path_get_dirname(path);
+	g_autoptr(GError) gerr = NULL;
+
+	if (g_mkdir_with_parents(dir, 0700) < 0 ||
+	    !g_file_set_contents(path, row->created_at, -1, &gerr))
+		log_warning("Instance '%s': cannot record that it runs ('%s': %s); with "
+			    "boot.autostart unset it is not started at the next manager start",
+			    row->name, path, gerr ? gerr->message : g_strerror(errno));
+}
+
+void autostart_note_stopped(struct mgr *m, const char *name)
+{
+	g_autofree char *path = run_record_path(m, name);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warning("Instance '%s': cannot remove '%s': %m", name, path);
+}
+
+/* boot.autostart=true, or unset and the instance was meant to run when the host stopped it */
+static bool wants_autostart(struct mgr *m, const struct instance_row *row)
+{
+	g_autofree char *path = NULL, *text = NULL;
+	bool enabled;
+	int64_t prio, delay;
+
+	autostart_settings(row->config, &enabled, &prio, &delay);
+	if (enabled || g_hash_table_contains(row->config, "boot.autostart"))
+		return enabled;
+	path = run_record_path(m, row->name);
+	/* created_at: a record left by a deleted instance of the same name does not count */
+	return g_file_get_contents(path, &text, NULL, NULL) && streq(text, row->created_at);
+}
+
 int autostart_prepare_start(struct mgr *m, const char *name, char **ret_err)
 {
 	g_autoptr(instance_row_t) row = NULL;
@@ -168,6 +210,7 @@ int autostart_prepare_start(struct mgr *m, const char *name, char **ret_err)
 		*ret_err = g_strdup_printf("network device %s missing", missing);
 		return -ENXIO;
 	}
+	write_run_record(m, row);
 	cfg_path = mgr_path(m, "containers", name, "config", NULL);
 	if (!g_file_get_contents(cfg_path, &cfg, NULL, &gerr)) {
 		/* no LXC container: the start itself reports it as the runtime does */
@@ -236,8 +279,6 @@ static enum try_result try_start(struct autostart *a, const char *name)
 	g_autofree char *err = NULL, *url = instance_url(name), *now = NULL;
 	enum inst_status st;
 	enum try_result res;
-	bool enabled;
-	int64_t prio, delay;
 
 	g_mutex_lock(&m->change_lock);
 	if (inst_db_get(m->db, name, &row) < 0 || !streq(row->state, "created")) {
@@ -246,8 +287,7 @@ static enum try_result try_start(struct autostart *a, const char *name)
 		res = TRY_SKIPPED;
 		goto out;
 	}
-	autostart_settings(row->config, &enabled, &prio, &delay);
-	if (!enabled) {
+	if (!wants_autostart(m, row)) {
 		/* boot.autostart turned off while it waited */
 		if (autostart_cancel(m, name))
 			log_info("Instance '%s': boot.autostart is no longer true", name);
@@ -379,6 +419,28 @@ static void handle_kicks_until(struct autostart *a, gint64 deadline)
 	}
 }
 
+/* Removes the run records of instances that no longer exist (deleted, renamed, re-created) */
+static void prune_run_records(struct autostart *a, GPtrArray *rows)
+{
+	g_autofree char *dir = mgr_path(a->m, "autostart", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *f;
+
+	while (d && (f = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, f, NULL), *text = NULL;
+		bool keep = false;
+
+		for (guint i = 0; i < rows->len && !keep; i++) {
+			const struct instance_row *row = rows->pdata[i];
+
+			keep = streq(row->name, f) && g_file_get_contents(path, &text, NULL, NULL) &&
+			       streq(text, row->created_at);
+		}
+		if (!keep && unlink(path) < 0)
+			log_warning("Cannot remove the stale run record '%s': %m", path);
+	}
+}
+
 /* The start-up sequence of spec §7 */
 static void startup_sequence(struct autostart *a)
 {
@@ -388,6 +450,7 @@ static void startup_sequence(struct autostart *a)
 		log_error("Autostart: cannot list the instances; nothing is autostarted");
 		return;
 	}
+	prune_run_records(a, rows);
 	for (guint i = 0; i < rows->len; i++) {
 		const struct instance_row *row = rows->pdata[i];
 		struct autostart_cand *c;
@@ -395,12 +458,10 @@ static void startup_sequence(struct autostart *a)
 
 		if (!streq(row->state, "created"))
 			continue;
+		if (!wants_autostart(a->m, row))
+			continue;
 		c = g_new0(struct autostart_cand, 1);
 		autostart_settings(row->config, &enabled, &c->priority, &c->delay);
-		if (!enabled) {
-			g_free(c);
-			continue;
-		}
 		c->name = g_strdup(row->name);
 		g_ptr_array_add(cands, c);
 	}

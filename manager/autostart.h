@@ -42,6 +42,11 @@ bool autostart_cancel(struct mgr *m, const char *name);
 char *autostart_missing_parents(const struct instance_row *row);
 /* Before a start, with m->change_lock held: -ENXIO with *ret_err "network device BR missing"
  * when a nic parent does not exist; else writes the LXC network lines of @name's nic devices
- * into its LXC config (nic_lxc_items(), replacing the old lxc.net.* lines) and returns 0, or
- * -errno with *ret_err. */
+ * into its LXC config (nic_lxc_items(), replacing the old lxc.net.* lines), records that the
+ * instance is meant to run (<state-dir>/autostart/<name> holds its created_at: an instance
+ * with boot.autostart unset is started at the next manager start when this record is there
+ * and it does not run, spec §4.4 [LXD]) and returns 0, or -errno with *ret_err. */
 int autostart_prepare_start(struct mgr *m, const char *name, char **ret_err);
+/* After a stop through the API: removes the record of autostart_prepare_start(), so an
+ * instance with boot.autostart unset stays stopped at the next manager start. */
+void autostart_note_stopped(struct mgr *m, const char *name);

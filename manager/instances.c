@@ -1354,6 +1354,8 @@ static int state_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 		event = "instance-started";
 	} else if (streq(j->action, "stop")) {
 		r = inst_rt_stop(m, j->name, j->force ? 0 : j->timeout, ret_err);
+		if (r >= 0)	/* boot.autostart unset: not started at the next manager start */
+			autostart_note_stopped(m, j->name);
 		event = "instance-stopped";
 		if (r >= 0 && j->ephemeral) {
 			/* an ephemeral instance goes when it is stopped [LXD] (a restore's stop is

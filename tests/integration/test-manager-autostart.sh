@@ -18,6 +18,10 @@
 #     "network device BR missing", an error is logged
 #   - everything stopped, the manager restarted with every link present: all five autostart
 #     containers run, none (priority 10) first, then by name; manual stays stopped
+#   - prev (boot.autostart unset): not started at first; started through the API and stopped by
+#     the host (lxc-stop) it runs after the restart; stopped through the API it stays stopped
+#   - third start: late (priority 20) Waiting, none (priority 10) with a 4 s delay holds ok
+#     back, late starts during that delay when its bridge appears; stop of Waiting mv cancels it
 #   - cleanup: containers stopped and deleted, pools deleted, links removed
 # Environment: MGR_BIN, LXLAUNCH_BIN (meson passes them).
 # shellcheck source-path=SCRIPTDIR source=test-manager-lib.sh
@@ -50,6 +54,7 @@ C_NONE=$PFX-none
 C_MV=$PFX-mv
 C_STORE=$PFX-store
 C_MAN=$PFX-manual
+C_PREV=$PFX-prev	# boot.autostart unset: started when it ran as the host stopped it
 ALL_AUTO=("$C_OK" "$C_LATE" "$C_NONE" "$C_MV" "$C_STORE")
 
 # containers still running under the test's lxcpath are stopped, links removed, then the
@@ -131,6 +136,7 @@ create "$C_NONE" "$P" '{"boot.autostart":"true","boot.autostart.priority":"10"}'
 create "$C_MV" "$P" "$AUTO" ",\"eth0\":{\"type\":\"nic\",\"nictype\":\"macvlan\",\"parent\":\"$DUM\"}"
 create "$C_STORE" "$G" "$AUTO" ""
 create "$C_MAN" "$P" '{"boot.autostart":"false"}' ",\"eth0\":{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR_LATE\"}"
+create "$C_PREV" "$P" '{}' ""
 
 # ---- MG-14 step 3, MG-15 step 3: start with a bridge, a link and a pool source missing -----
 mgr_stop TERM
@@ -161,6 +167,7 @@ mgr_req GET "/1.0/instances/$C_STORE"
 lxt_is "$(mgr_jq .metadata.status_reason)" "waiting for storage ($G)" \
 	"$C_STORE: status_reason 'waiting for storage ($G)'"
 lxt_is "$(status "$C_MAN")" Stopped "$C_MAN (boot.autostart=false) is Stopped"
+lxt_is "$(status "$C_PREV")" Stopped "$C_PREV (boot.autostart unset, never started) is Stopped"
 mgr_req GET "/1.0/instances/$C_LATE/state"
 lxt_is "$(mgr_jq -c .metadata.autostart)" "{\"enabled\":true,\"priority\":0,\"delay\":0,\"waiting_for\":[\"$BR_LATE\"]}" \
 	"state.autostart of $C_LATE names what it waits for"
@@ -227,11 +234,15 @@ mgr_req GET /1.0
 lxt_is "$MGR_CODE" 200 "the API still answers"
 
 # ---- the manager restarted with all links present starts everything ---------------------------
+mgr_req PUT "/1.0/instances/$C_PREV/state" '{"action":"start"}'
+lxt_is "$(mgr_wait_op)" Success "start $C_PREV through the API"
 for c in "${ALL_AUTO[@]}"; do
 	mgr_req PUT "/1.0/instances/$c/state" '{"action":"stop","force":true}'
 	[ "$(mgr_wait_op)" = Success ] || lxt_diag "stop $c: $(mgr_jq .metadata.err)"
 done
 mgr_stop TERM
+# the host stops C_PREV (not the API): with boot.autostart unset it comes back
+lxc-stop -k -P "$MGR_STATE/containers" -n "$C_PREV" >/dev/null 2>&1
 ip link add "$BR_OK" type bridge && ip link set "$BR_OK" up
 log_mark3=$(wc -l <"$MGR_LOG")
 mgr_start || lxt_bail "lxmanagerd did not start again"
@@ -243,14 +254,19 @@ for c in "${ALL_AUTO[@]}"; do
 	fi
 done
 lxt_is "$(status "$C_MAN")" Stopped "restart: $C_MAN stays Stopped"
+if ms=$(wait_status "$C_PREV" Running 10); then
+	lxt_pass "restart: $C_PREV (autostart unset, running when the host stopped it) RUNNING (${ms} ms)"
+else
+	lxt_fail "restart: $C_PREV (autostart unset, running when the host stopped it) RUNNING" "$ms" Running
+fi
 order=$(log_since "$log_mark3" "': autostarted" | sed -E "s/.*Instance '([^']+)'.*/\\1/" | tr '\n' ' ')
-lxt_is "$order" "$C_NONE $C_LATE $C_MV $C_OK $C_STORE " \
+lxt_is "$order" "$C_NONE $C_LATE $C_MV $C_OK $C_PREV $C_STORE " \
 	"autostart order: priority 10 first, then by name"
 
 # ---- delays, a link appearing during a delay, stop of a Waiting instance ----------------------
 # late first (priority 20, bridge missing: Waiting), none next (priority 10) with a 4 s delay,
 # then the others by name; mv waits for its link
-for c in "${ALL_AUTO[@]}"; do
+for c in "${ALL_AUTO[@]}" "$C_PREV"; do
 	mgr_req PUT "/1.0/instances/$c/state" '{"action":"stop","force":true}'
 	mgr_wait_op >/dev/null
 done
@@ -296,9 +312,10 @@ lxt_is "$(status "$C_MV")" Stopped "after stop, $C_MV is Stopped"
 ip link add "$DUM" type veth peer name "lxkt${S}dp"
 sleep 2
 lxt_is "$(status "$C_MV")" Stopped "its cancelled autostart does not start it when $DUM appears"
+lxt_is "$(status "$C_PREV")" Stopped "$C_PREV (autostart unset) stopped through the API stays Stopped"
 
 # ---- cleanup through the API ------------------------------------------------------------------
-for c in "${ALL_AUTO[@]}" "$C_MAN"; do
+for c in "${ALL_AUTO[@]}" "$C_MAN" "$C_PREV"; do
 	mgr_req PUT "/1.0/instances/$c/state" '{"action":"stop","force":true}'
 	mgr_wait_op >/dev/null
 	mgr_req DELETE "/1.0/instances/$c"

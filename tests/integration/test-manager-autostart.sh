@@ -280,6 +280,10 @@ mgr_stop TERM
 ip link del "$BR_LATE"
 ip link del "$DUM"
 mgr_start || lxt_bail "lxmanagerd did not start a third time"
+# mv is handled after none's 4 s delay: this stream is connected before its instance-waiting
+curl -sN --max-time 60 --unix-socket "$MGR_SOCK" "http://lxkit/1.0/events?type=lifecycle" >"$MGR_T/events.out" 2>/dev/null &
+EV_PID=$!
+lxt_track "$EV_PID"
 if ms=$(wait_status "$C_NONE" Running 5); then
 	lxt_pass "third start: $C_NONE RUNNING (${ms} ms)"
 else
@@ -306,6 +310,11 @@ if st=$(wait_status "$C_MV" Waiting 10); then
 else
 	lxt_fail "$C_MV Waiting for $DUM" "$st" Waiting
 fi
+sleep 0.5
+kill "$EV_PID" 2>/dev/null
+wait "$EV_PID" 2>/dev/null
+lxt_is "$(jq -r --arg s "/1.0/instances/$C_MV" 'select(.metadata.action == "instance-waiting" and .metadata.source == $s) | .metadata.context.reason' "$MGR_T/events.out" 2>/dev/null | head -n 1)" \
+	"waiting for network ($DUM)" "an instance-waiting event for $C_MV with its reason"
 mgr_req PUT "/1.0/instances/$C_MV/state" '{"action":"stop"}'
 lxt_true "stop of a Waiting instance answers 2xx" test "${MGR_CODE:0:1}" = 2
 lxt_is "$(status "$C_MV")" Stopped "after stop, $C_MV is Stopped"

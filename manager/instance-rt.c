@@ -12,6 +12,7 @@
 #include "instance-rt.h"
 #include "log.h"
 #include "mgr.h"
+#include "vm.h"
 #include "parse-util.h"
 
 #define LXC_TEMPLATE_DIR "/usr/share/lxc/templates"
@@ -365,6 +366,8 @@ int inst_rt_apply_limits(struct mgr *m, const char *name, pid_t pid,
 
 int inst_rt_destroy(struct mgr *m, const char *name, char **ret_err)
 {
+	if (vm_is_vm(m, name))	/* issue 10: VMs run in vm.c */
+		return vm_rt_destroy(m, name, ret_err);
 	g_autofree char *lxcpath = inst_rt_lxcpath(m), *cfg = NULL;
 	const char *argv[] = { lxlaunch_bin(), "delete", "--local", "--lxcpath", lxcpath, name, NULL };
 	int r;
@@ -383,6 +386,8 @@ int inst_rt_destroy(struct mgr *m, const char *name, char **ret_err)
 int inst_rt_state(struct mgr *m, const char *name, enum inst_status *ret_status, pid_t *ret_pid,
 		  char **ret_err)
 {
+	if (vm_is_vm(m, name))
+		return vm_rt_state(m, name, ret_status, ret_pid, ret_err);
 	g_autofree char *lxcpath = inst_rt_lxcpath(m), *out = NULL;
 	const char *argv[] = { lxlaunch_bin(), "info", "--local", "--lxcpath", lxcpath, name, NULL };
 	g_auto(GStrv) lines = NULL;
@@ -423,6 +428,8 @@ int inst_rt_state(struct mgr *m, const char *name, enum inst_status *ret_status,
 
 int inst_rt_start(struct mgr *m, const char *name, char **ret_err)
 {
+	if (vm_is_vm(m, name))
+		return vm_rt_start(m, name, ret_err);
 	g_autofree char *lxcpath = inst_rt_lxcpath(m);
 	const char *argv[] = { lxlaunch_bin(), "start", "--local", "--lxcpath", lxcpath, name, NULL };
 
@@ -431,6 +438,8 @@ int inst_rt_start(struct mgr *m, const char *name, char **ret_err)
 
 int inst_rt_stop(struct mgr *m, const char *name, int timeout_s, char **ret_err)
 {
+	if (vm_is_vm(m, name))
+		return vm_rt_stop(m, name, timeout_s, ret_err);
 	g_autofree char *lxcpath = inst_rt_lxcpath(m), *t = g_strdup_printf("%d", timeout_s);
 	const char *argv[] = { lxlaunch_bin(), "stop", "--local", "--lxcpath", lxcpath, "--timeout", t,
 			       name, NULL };

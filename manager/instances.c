@@ -20,6 +20,7 @@
 #include "instances.h"
 #include "log.h"
 #include "mgr.h"
+#include "vm.h"
 #include "netdev.h"
 #include "ops/ops.h"
 #include "parse-util.h"
@@ -677,9 +678,8 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 	if (!name_instance_valid(name))
 		return api_errorf(ret, 400, "invalid instance name '%s': 1-63 characters of A-Z a-z 0-9 "
 				  "-, starting with a letter, not ending with '-'", name);
-	if (streq(type, "virtual-machine"))
-		return api_errorf(ret, 400, "instance type 'virtual-machine' is not available in this "
-				  "manager yet");
+	if (streq(type, "virtual-machine"))	/* issue 10: vm.c */
+		return vm_instances_create(m, o, ret);
 	if (!streq(type, "container"))
 		return api_errorf(ret, 400, "invalid instance type '%s': expected 'container' or "
 				  "'virtual-machine'", type);

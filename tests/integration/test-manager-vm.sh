@@ -1,0 +1,206 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# lxmanagerd virtual machines and their hotplug (issue 10): a VM on a dir pool boots the test
+# guest (tests/integration/helpers/vm-guest-build.sh) under TCG; a SCSI disk and a USB storage
+# device are hot-added and hot-removed through the devices API, and the guest prints each
+# appearance and removal on its serial console (the console log); a disk added while the VM
+# is stopped is there at the next boot; bad requests are 4xx and change nothing; usb-host of
+# a device that is not on the host is a clear 400.
+# Environment: MGR_BIN, LXT_VM_CACHE (where the guest is built and cached).
+. "$(dirname "$0")/test-manager-lib.sh"
+
+T0=$(date +%s.%N)
+mgr_init
+lxt_require_tools qemu-system-x86_64 qemu-img busybox
+: "${LXT_VM_CACHE:=$MGR_LIB_DIR/../../build/vmguest-cache}"
+GUEST=$(bash "$MGR_LIB_DIR/helpers/vm-guest-build.sh" "$LXT_VM_CACHE" 2>"$MGR_T/guest-build.err") ||
+	lxt_skip "cannot build the test guest: $(tail -1 "$MGR_T/guest-build.err")"
+KERNEL=$(sed -n 1p <<<"$GUEST")
+INITRD=$(sed -n 2p <<<"$GUEST")
+
+vm_kill_all() { # QEMU processes of this test, by the pids in their pidfiles
+	local pf pid
+	for pf in "$MGR_RUN"/vms/*/qemu.pid; do
+		[ -f "$pf" ] || continue
+		pid=$(cat "$pf")
+		if [ -n "$pid" ] && grep -q qemu "/proc/$pid/comm" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null
+			lxt_diag "cleanup: killed QEMU $pid ($pf)"
+		fi
+	done
+}
+trap '_mgr_rc=$?; vm_kill_all; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
+
+mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
+mgr_req POST /1.0/storage-pools '{"name":"vp","driver":"dir"}'
+[ "$MGR_CODE" = 201 ] || lxt_bail "dir pool: HTTP $MGR_CODE $(mgr_jq .error)"
+
+CON=$MGR_STATE/logs/vm1/console.log
+D1=$MGR_T/d1.img; D2=$MGR_T/d2.img; D3=$MGR_T/d3.img
+truncate -s 40M "$D1"; truncate -s 24M "$D2"; truncate -s 16M "$D3"
+
+# console_wait ERE [TIMEOUT-S]: waits until the console log has a line matching ERE after the
+# mark (the line count when console_mark ran)
+MARK=0
+console_mark() { MARK=$(wc -l <"$CON" 2>/dev/null || echo 0); }
+console_wait() {
+	local i n=$((${2:-30} * 10))
+	for ((i = 0; i < n; i++)); do
+		tail -n +"$((MARK + 1))" "$CON" 2>/dev/null | tr -d '\r' | grep -Eq "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+qemu_gone() { # PID: exited (a zombie until its reaper runs counts as exited) within 3 s
+	local i st
+	for i in $(seq 30); do
+		st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+		case $st in Z | X) return 0 ;; esac
+		sleep 0.1
+	done
+	return 1
+}
+op_ok() { # DESC: the last async request's operation succeeded
+	local st
+	st=$(mgr_wait_op)
+	if [ "$st" = Success ]; then lxt_pass "$1"; else lxt_fail "$1" "$st: $(mgr_jq .metadata.err)" Success; fi
+}
+
+# --- create: errors first, then the VM ---
+mgr_expect POST /1.0/instances '{"name":"vm1","type":"virtual-machine","source":{"type":"none"},"devices":{"root":{"type":"disk","path":"/","pool":"vp"}}}' \
+	400 "a VM without vm.kernel: 400" "vm.kernel"
+mgr_expect POST /1.0/instances "{\"name\":\"vm1\",\"type\":\"virtual-machine\",\"source\":{\"type\":\"none\"},\"config\":{\"vm.kernel\":\"$MGR_T/nope\"},\"devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"vp\"}}}" \
+	400 "a VM whose kernel does not exist: 400" "not a readable"
+BODY=$(jq -cn --arg k "$KERNEL" --arg i "$INITRD" \
+	'{name:"vm1",type:"virtual-machine",source:{type:"none"},
+	  config:{"vm.kernel":$k,"vm.initrd":$i,"vm.append":"console=ttyS0 quiet panic=-1","limits.memory":"256MiB","limits.cpu":"1"},
+	  devices:{root:{type:"disk",path:"/",pool:"vp",size:"64MiB"}}}')
+mgr_req POST /1.0/instances "$BODY"
+lxt_is "$MGR_CODE" 202 "VM vm1 create is async"
+op_ok "VM vm1 created"
+mgr_req GET /1.0/instances/vm1
+lxt_is "$(mgr_jq .metadata.type)/$(mgr_jq .metadata.status)" "virtual-machine/Stopped" "vm1 is a stopped virtual-machine"
+
+# --- boot ---
+TB=$(date +%s.%N)
+mgr_req PUT /1.0/instances/vm1/state '{"action":"start"}'
+op_ok "vm1 started"
+mgr_req GET /1.0/instances/vm1/state
+QPID=$(mgr_jq .metadata.pid)
+lxt_is "$(mgr_jq .metadata.status)" Running "vm1 is Running"
+lxt_match "$(tr '\0' ' ' <"/proc/$QPID/cmdline" 2>/dev/null)" "-accel tcg .*virtio-scsi-pci,id=scsi0 .*qemu-xhci,id=xhci0" \
+	"QEMU $QPID runs under TCG with virtio-scsi and xHCI controllers"
+if console_wait 'LXKIT-GUEST-READY' 60; then
+	lxt_pass "the guest booted ($(echo "$(date +%s.%N) - $TB" | bc) s to its ready line)"
+else
+	lxt_fail "the guest booted" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-GUEST-READY"
+fi
+lxt_match "$(grep -a LXKIT-GUEST-READY "$CON" | tr -d '\r')" "devices=sda$" "only the root disk (sda) at boot"
+
+# --- validation: nothing changed ---
+mgr_expect POST /1.0/instances/vm1/devices/d1 "{\"type\":\"disk\",\"source\":\"$MGR_T/missing.img\"}" \
+	400 "a disk whose source is missing: 400" "does not exist"
+mgr_expect POST /1.0/instances/vm1/devices/d1 "{\"type\":\"disk\",\"source\":\"$MGR_T\"}" \
+	400 "a host directory for a VM: 400" "not an image file"
+mgr_expect POST /1.0/instances/vm1/devices/d1 "{\"type\":\"disk\",\"source\":\"$D1\",\"colour\":\"red\"}" \
+	400 "an unknown key: 400" "unknown key 'colour'"
+mgr_expect POST /1.0/instances/vm1/devices/u9 '{"type":"usb","vendorid":"dead","productid":"beef","required":"true"}' \
+	400 "usb-host of a required device not on the host: 400" "no USB device on host matches vendorid=dead productid=beef"
+mgr_expect POST /1.0/instances/vm1/devices/n1 '{"type":"unix-char","source":"/dev/null"}' \
+	400 "unix-char on a VM: 400" "for containers"
+mgr_expect DELETE /1.0/instances/vm1/devices/nope '' 404 "removing an unknown device: 404" "not found"
+mgr_expect DELETE /1.0/instances/vm1/devices/root '' 409 "removing the root disk: 409" "cannot be removed"
+mgr_req GET /1.0/instances/vm1/devices
+lxt_is "$(mgr_jq -c '.metadata | keys')" '["root"]' "... and the devices are unchanged"
+
+mgr_req POST /1.0/instances/vm1/devices/u8 '{"type":"usb","busnum":"1","devnum":"2"}'
+op_ok "usb-host 1:2 with required=false (default) on a host without USB: stored, pending"
+mgr_req GET /1.0/instances/vm1/devices/u8
+lxt_is "$(mgr_jq -r .metadata.busnum)" 1 "... and in the config"
+mgr_req DELETE /1.0/instances/vm1/devices/u8
+op_ok "... and removed again"
+
+# --- SCSI disk hot-add and hot-remove ---
+console_mark
+T1=$(date +%s.%N)
+mgr_req POST /1.0/instances/vm1/devices/d1 "{\"type\":\"disk\",\"source\":\"$D1\"}"
+op_ok "d1 (scsi-hd) hot-added to the running VM"
+if console_wait 'LXKIT-ADD sd[a-z]+ size=81920 ' 20; then
+	lxt_pass "the guest printed the new 40MiB SCSI disk ($(echo "$(date +%s.%N) - $T1" | bc) s)"
+else
+	lxt_fail "the guest printed the new SCSI disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-ADD sdX size=81920"
+fi
+SD1=$(tail -n +"$((MARK + 1))" "$CON" | tr -d '\r' | grep -Eo 'LXKIT-ADD sd[a-z]+ size=81920' | awk '{print $2}' | head -1)
+mgr_expect POST /1.0/instances/vm1/devices/d1 "{\"type\":\"disk\",\"source\":\"$D2\"}" \
+	409 "a duplicate device name: 409" "already exists"
+mgr_req GET /1.0/instances/vm1/devices/d1
+lxt_is "$(mgr_jq -r .metadata.source)" "$D1" "... d1 still is the first disk"
+console_mark
+T1=$(date +%s.%N)
+mgr_req DELETE /1.0/instances/vm1/devices/d1
+op_ok "d1 hot-removed (device_del, DEVICE_DELETED, blockdev-del)"
+if [ -n "$SD1" ] && console_wait "LXKIT-DEL $SD1\$" 20; then
+	lxt_pass "the guest printed the removal of $SD1 ($(echo "$(date +%s.%N) - $T1" | bc) s)"
+else
+	lxt_fail "the guest printed the removal" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-DEL ${SD1:-sdX}"
+fi
+
+# --- USB storage hot-add and hot-remove ---
+console_mark
+T1=$(date +%s.%N)
+mgr_req POST /1.0/instances/vm1/devices/u1 "{\"type\":\"disk\",\"source\":\"$D2\",\"io.bus\":\"usb\"}"
+op_ok "u1 (usb-storage on xHCI) hot-added"
+if console_wait 'LXKIT-ADD usb:[0-9-]+ product=QEMU USB HARDDRIVE' 20; then
+	lxt_pass "the guest printed the new USB device ($(echo "$(date +%s.%N) - $T1" | bc) s)"
+else
+	lxt_fail "the guest printed the new USB device" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-ADD usb:..."
+fi
+if console_wait 'LXKIT-ADD sd[a-z]+ size=49152 ' 20; then
+	lxt_pass "... and its 24MiB disk"
+else
+	lxt_fail "... and its 24MiB disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-ADD sdX size=49152"
+fi
+USB1=$(tail -n +"$((MARK + 1))" "$CON" | tr -d '\r' | grep -Eo 'LXKIT-ADD usb:[0-9.-]+' | awk '{print $2}' | head -1)
+console_mark
+mgr_req DELETE /1.0/instances/vm1/devices/u1
+op_ok "u1 hot-removed"
+if [ -n "$USB1" ] && console_wait "LXKIT-DEL $USB1\$" 20; then
+	lxt_pass "the guest printed the removal of $USB1"
+else
+	lxt_fail "the guest printed the USB removal" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-DEL ${USB1:-usb:X}"
+fi
+
+# --- stop; a disk added to the stopped VM is there at the next boot ---
+T1=$(date +%s.%N)
+mgr_req PUT /1.0/instances/vm1/state '{"action":"stop","timeout":2}'
+op_ok "vm1 stopped (system_powerdown, then killed after 2 s: the busybox guest has no ACPI daemon)"
+lxt_true "QEMU $QPID is gone" qemu_gone "$QPID"
+mgr_req POST /1.0/instances/vm1/devices/d3 "{\"type\":\"disk\",\"source\":\"$D3\"}"
+op_ok "d3 added to the stopped VM (stored)"
+mgr_req GET /1.0/instances/vm1/devices
+lxt_is "$(mgr_jq -c '.metadata | keys')" '["d3","root"]' "devices: d3 persisted, d1 and u1 gone"
+MARK=0	# QEMU starts a new console log
+mgr_req PUT /1.0/instances/vm1/state '{"action":"start"}'
+op_ok "vm1 started again"
+if console_wait 'LXKIT-GUEST-READY devices=.*sd[a-z]+,sd' 60 &&
+	grep -a 'LXKIT-GUEST-READY' "$CON" | tail -1 | grep -q 'sda,sdb'; then
+	lxt_pass "the persisted disk is present at boot: $(grep -a LXKIT-GUEST-READY "$CON" | tail -1 | tr -d '\r')"
+else
+	lxt_fail "the persisted disk is present at boot" "$(grep -a READY "$CON" | tail -1 | tr -d '\r')" "devices=sda,sdb"
+fi
+mgr_req GET /1.0/instances/vm1/state
+QPID=$(mgr_jq .metadata.pid)
+
+# --- delete: QEMU is stopped, the root volume and marker are removed ---
+mgr_req PUT /1.0/instances/vm1/state '{"action":"stop","force":true}'
+op_ok "vm1 stopped with force"
+lxt_true "QEMU $QPID is gone" qemu_gone "$QPID"
+mgr_req DELETE /1.0/instances/vm1
+op_ok "vm1 deleted"
+lxt_false "its marker is gone" test -e "$MGR_STATE/vms/vm1/vm"
+lxt_is "$(find "$MGR_STATE/storage-pools/vp" -name root.img | wc -l)" 0 "its root.img is gone"
+
+lxt_diag "total $(echo "$(date +%s.%N) - $T0" | bc) s"
+mgr_stop TERM
+lxt_is "$MGR_EXIT" 0 "lxmanagerd exits 0"
+lxt_done

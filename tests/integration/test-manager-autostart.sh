@@ -186,7 +186,11 @@ lxt_match "$(log_since "$log_mark" "autostart waiting for network \\($BR_LATE\\)
 # ---- MG-14 step 4: a manual start fails naming the parent; the autostart stays pending ------
 mgr_expect PUT "/1.0/instances/$C_LATE/state" '{"action":"start"}' 409 \
 	"manual start of $C_LATE before its bridge exists: 409 naming it" "$BR_LATE missing"
-lxt_is "$(status "$C_LATE")" Waiting "after the refused manual start $C_LATE is still Waiting"
+timeout 60 "$LXLAUNCH_BIN" start "$C_LATE" >"$MGR_T/start.out" 2>"$MGR_T/start.err"
+lxt_is "$?" 1 "lxlaunch start $C_LATE before its bridge exists: exit 1"
+lxt_match "$(cat "$MGR_T/start.err")" "^Error: .*network device $BR_LATE missing" \
+	"lxlaunch start: the error names $BR_LATE"
+lxt_is "$(status "$C_LATE")" Waiting "after the refused manual starts $C_LATE is still Waiting"
 
 # ---- MG-14 step 5, 6: the links appear --------------------------------------------------------
 sleep 3	# longer than any retry interval: nothing gives up

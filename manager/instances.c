@@ -1662,6 +1662,32 @@ static int log_get(struct mgr *m, const struct api_req *req, struct api_resp *re
 	return raw_file(ret, path, false);
 }
 
+/* DELETE of an exec log once the client read it [LXD]: the logs do not pile up */
+static int log_delete(struct mgr *m, const struct api_req *req, struct api_resp *ret)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	const char *file = api_req_param(req, "file");
+	g_autofree char *path = NULL;
+	int r;
+
+	r = api_query_check(req, NULL, ret);
+	if (r >= 0)
+		r = instance_lookup(m, req, &row, ret);
+	if (r < 0)
+		return r;
+	if (!file || !name_object_valid(file))
+		return api_errorf(ret, 400, "invalid log file name '%s'", file ? file : "");
+	if (!startswith(file, "exec_"))
+		return api_errorf(ret, 400, "only exec output logs can be deleted, not '%s'", file);
+	path = mgr_path(m, "logs", row->name, file, NULL);
+	if (g_unlink(path) < 0) {
+		if (errno == ENOENT)
+			return api_errorf(ret, 404, "log file '%s' of instance '%s' not found", file, row->name);
+		return api_errorf(ret, 500, "cannot delete '%s': %s", path, g_strerror(errno));
+	}
+	return api_sync(ret, NULL);
+}
+
 static int console_get(struct mgr *m, const struct api_req *req, struct api_resp *ret)
 {
 	g_autoptr(instance_row_t) row = NULL;
@@ -2054,7 +2080,7 @@ const struct api_route api_routes_instances[] = {
 				     [API_DELETE] = instance_delete } },
 	{ "/1.0/instances/{name}/state", { [API_GET] = state_get, [API_PUT] = state_put } },
 	{ "/1.0/instances/{name}/exec", { [API_POST] = exec_post } },
-	{ "/1.0/instances/{name}/logs/{file}", { [API_GET] = log_get } },
+	{ "/1.0/instances/{name}/logs/{file}", { [API_GET] = log_get, [API_DELETE] = log_delete } },
 	{ "/1.0/instances/{name}/console", { [API_GET] = console_get } },
 	{ "/1.0/instances/{name}/snapshots", { [API_GET] = snapshots_list, [API_POST] = snapshot_create } },
 	{ "/1.0/instances/{name}/snapshots/{snapshot}", { [API_GET] = snapshot_get,

@@ -800,6 +800,13 @@ static int print_log(json_object *output, const char *fd, FILE *f)
 	}
 	fputs(text, f);
 	fflush(f);
+	/* read: the manager may drop it (a failure only leaves the file there) */
+	{
+		_cleanup_(mgr_reply_done) struct mgr_reply rep = {};
+
+		(void) mgr_request(arg_socket, "DELETE", json_object_get_string(p), NULL,
+				   REQUEST_TIMEOUT_S, &rep, msg, sizeof(msg));
+	}
 	return 0;
 }
 

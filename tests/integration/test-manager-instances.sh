@@ -44,14 +44,16 @@ MGR_PID=
 export LXKIT_SOCKET=$SOCK	# lxlaunch's instance commands go to this manager
 export LXKIT_LXLAUNCH=$LXLAUNCH_BIN	# the manager's runtime (instance-rt.c)
 
-# mgr_start [ARGS...]: start the manager in the background, wait for its socket (10 s)
+# mgr_start [ARGS...]: start the manager in the background, wait for its socket (30 s: the
+# spec's 2 s are for an idle host; make check loads this one)
 mgr_start() {
+	echo "=== lxmanagerd $* ($(date +%T.%N))" >>"$T/manager.log"
 	"$LXMANAGERD_BIN" --state-dir "$STATE" --socket "$SOCK" --runtime-dir "$RUN" \
 		--log-level debug "$@" >>"$T/manager.log" 2>&1 &
 	MGR_PID=$!
 	lxt_track "$MGR_PID"
-	for _ in $(seq 100); do
-		curl -sf --unix-socket "$SOCK" http://x/1.0 >/dev/null 2>&1 && return 0
+	for _ in $(seq 300); do
+		curl -sf --max-time 2 --unix-socket "$SOCK" http://x/1.0 >/dev/null 2>&1 && return 0
 		lxt_alive "$MGR_PID" || break
 		sleep 0.1
 	done
@@ -265,6 +267,17 @@ EXEC_OUT=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["
 lxt_match "$EXEC_OUT" "^/1.0/instances/$N/logs/exec_.*\.stdout$" "exec: the operation gives the stdout log's URL"
 api GET "$EXEC_OUT"
 lxt_is "$BODY" $'bar baz\n/tmp' "exec: the environment and cwd applied, output recorded"
+EXEC_ERR=${EXEC_OUT%.stdout}.stderr
+api DELETE "$EXEC_ERR"
+lxt_is "$CODE" 200 "exec: the stderr log can be deleted"
+api DELETE "$EXEC_OUT"
+lxt_is "$CODE" 200 "exec: the read log can be deleted"
+api GET "$EXEC_OUT"
+lxt_is "$CODE" 404 "... and is gone"
+api DELETE "/1.0/instances/$N/logs/console.log"
+lxt_is "$CODE" 400 "only exec logs can be deleted"
+lxl logs-exec exec "$N" -- echo x
+lxt_is "$(find "$STATE/logs/$N" -name 'exec_*' | wc -l)" 0 "lxlaunch exec leaves no exec logs behind"
 api GET "/1.0/instances/$N/logs/..%2Fx"
 lxt_is "$CODE" 400 "a log file name with '/': 400"
 api GET "/1.0/instances?recursion=2"
@@ -584,6 +597,10 @@ lxt_false "... and no volume row is left" grep -q "\"$K2\"" <<<"$BODY"
 
 # MG-17 B: the manager killed, then the container's init and monitor killed (a power loss);
 # the restarted manager reports it Stopped and a start works (no "file exists" leftovers)
+# (boot.autostart=false: otherwise the restarted manager may autostart it, spec §4.4)
+api PATCH "/1.0/instances/$N" '{"config":{"boot.autostart":"false"}}'
+api GET "/1.0/operations/$(jget operation | sed 's,.*/,,')/wait?timeout=60"
+lxt_is "$(op_status)" Success "MG-17 B: boot.autostart=false set"
 INIT=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["pid"])' \
 	<<<"$(curl -s --unix-socket "$SOCK" "http://x/1.0/instances/$N/state")" 2>/dev/null)
 MON=$(ps -o ppid= -p "$INIT" 2>/dev/null | tr -d ' ')

@@ -25,6 +25,7 @@
 #   - cleanup: containers stopped and deleted, pools deleted, links removed
 # Environment: MGR_BIN, LXLAUNCH_BIN (meson passes them).
 # shellcheck source-path=SCRIPTDIR source=test-manager-lib.sh
+# shellcheck disable=SC2119  # mgr_start's arguments are optional daemon options
 . "$(dirname "$0")/test-manager-lib.sh"
 
 mgr_init
@@ -57,6 +58,7 @@ C_MAN=$PFX-manual
 C_PREV=$PFX-prev	# boot.autostart unset: started when it ran as the host stopped it
 ALL_AUTO=("$C_OK" "$C_LATE" "$C_NONE" "$C_MV" "$C_STORE")
 
+# shellcheck disable=SC2317  # called from the EXIT trap
 # containers still running under the test's lxcpath are stopped, links removed, then the
 # library's cleanup (daemon, mounts, loop devices)
 autostart_cleanup() {
@@ -114,7 +116,9 @@ create() {
 # log_lines_since N PATTERN: lines of the daemon log after line N matching PATTERN
 log_since() { tail -n "+$(($1 + 1))" "$MGR_LOG" | grep -E "$2"; }
 
-ip link add "$BR_OK" type bridge && ip link set "$BR_OK" up || lxt_bail "cannot create $BR_OK"
+if ! { ip link add "$BR_OK" type bridge && ip link set "$BR_OK" up; }; then
+	lxt_bail "cannot create $BR_OK"
+fi
 mgr_start || lxt_bail "lxmanagerd did not start"
 mkdir -p "$GSRC"
 mgr_expect POST /1.0/storage-pools "{\"name\":\"$P\",\"driver\":\"dir\"}" 201 "dir pool $P created"
@@ -338,9 +342,11 @@ for p in "$P" "$G"; do
 	mgr_req DELETE "/1.0/storage-pools/$p"
 	lxt_true "delete pool $p" test "${MGR_CODE:0:1}" = 2
 done
-lxt_is "$(ls "$MGR_STATE/containers" 2>/dev/null | wc -l)" 0 "no LXC container left"
+lxt_is "$(find "$MGR_STATE/containers" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" 0 \
+	"no LXC container left"
 mgr_stop TERM
 lxt_is "$MGR_EXIT" 0 "the manager exits 0 on SIGTERM"
+# shellcheck disable=SC2317  # called through lxt_false
 link_exists() { ip link show "$1" >/dev/null 2>&1; }
 for l in "$BR_OK" "$BR_LATE" "$DUM"; do
 	ip link del "$l" 2>/dev/null

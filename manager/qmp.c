@@ -176,8 +176,8 @@ int qmp_wait_event(struct qmp *q, const char *name, const char *device, int time
 		r = read_msg(q, until, &o, ret_err);
 		if (r == -ETIMEDOUT) {
 			g_free(*ret_err);
-			*ret_err = g_strdup_printf("no %s event for '%s' within %d s", name,
-						   device ? device : "any device", timeout_ms / 1000);
+			*ret_err = g_strdup_printf("no %s event for '%s' within %.1f s", name,
+						   device ? device : "any device", timeout_ms / 1000.0);
 		}
 		if (r < 0)
 			return r;

@@ -21,6 +21,7 @@ struct waiter {
 	char *reason;		/* "waiting for network (BR)" */
 	GStrv waiting_for;	/* the links or pools */
 	bool storage;		/* waiting_for names pools, not links */
+	char *created_at;	/* of the instance: a new one of the same name is not this one */
 };
 
 /* A link event for the worker thread. */
@@ -45,6 +46,7 @@ static void waiter_free(gpointer p)
 
 	g_free(w->reason);
 	g_strfreev(w->waiting_for);
+	g_free(w->created_at);
 	g_free(w);
 }
 
@@ -102,7 +104,7 @@ enum inst_status autostart_status(struct mgr *m, const struct instance_row *row,
 
 		g_mutex_lock(&a->lock);
 		w = g_hash_table_lookup(a->waiting, row->name);
-		if (w)
+		if (w && streq(w->created_at, row->created_at))
 			reason = g_strdup(w->reason);
 		g_mutex_unlock(&a->lock);
 		if (reason) {
@@ -232,19 +234,22 @@ int autostart_prepare_start(struct mgr *m, const char *name, char **ret_err)
 
 /* Records @name as waiting with @reason for @what; logs and sends instance-waiting when the
  * reason is new. */
-static void set_waiting(struct autostart *a, const char *name, const char *kind, GPtrArray *what)
+static void set_waiting(struct autostart *a, const struct instance_row *row, const char *kind,
+			GPtrArray *what)
 {
+	const char *name = row->name;
 	g_autofree char *reason = autostart_waiting_reason(kind, what), *url = instance_url(name);
 	struct waiter *w;
 	bool changed;
 
 	g_mutex_lock(&a->lock);
 	w = g_hash_table_lookup(a->waiting, name);
-	changed = !w || !streq(w->reason, reason);
+	changed = !w || !streq(w->reason, reason) || !streq(w->created_at, row->created_at);
 	if (changed) {
 		w = g_new0(struct waiter, 1);
 		w->reason = g_strdup(reason);
 		w->storage = streq(kind, "storage");
+		w->created_at = g_strdup(row->created_at);
 		w->waiting_for = g_new0(char *, what->len + 1);
 		for (guint i = 0; i < what->len; i++)
 			w->waiting_for[i] = g_strdup(what->pdata[i]);
@@ -310,13 +315,13 @@ static enum try_result try_start(struct autostart *a, const char *name)
 		g_autoptr(GPtrArray) pools = g_ptr_array_new();
 
 		g_ptr_array_add(pools, row->pool);
-		set_waiting(a, name, "storage", pools);
+		set_waiting(a, row, "storage", pools);
 		res = TRY_WAITING;
 		goto out;
 	}
 	missing = missing_parents(row);
 	if (missing) {
-		set_waiting(a, name, "network", missing);
+		set_waiting(a, row, "network", missing);
 		res = TRY_WAITING;
 		goto out;
 	}
@@ -360,6 +365,32 @@ static void report_lost_link(struct autostart *a, const char *link)
 	}
 }
 
+/* Forgets the waiting entries of instances deleted or renamed meanwhile */
+static void prune_waiting(struct autostart *a)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	GHashTableIter it;
+	gpointer k, v;
+
+	if (inst_db_list(a->m->db, &rows) < 0)
+		return;
+	g_mutex_lock(&a->lock);
+	g_hash_table_iter_init(&it, a->waiting);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		const struct waiter *w = v;
+		bool found = false;
+
+		for (guint i = 0; i < rows->len && !found; i++) {
+			const struct instance_row *row = rows->pdata[i];
+
+			found = streq(row->name, k) && streq(row->created_at, w->created_at);
+		}
+		if (!found)
+			g_hash_table_iter_remove(&it);
+	}
+	g_mutex_unlock(&a->lock);
+}
+
 static int str_ptr_cmp(gconstpointer x, gconstpointer y)
 {
 	return strcmp(*(const char *const *) x, *(const char *const *) y);
@@ -386,6 +417,7 @@ static void retry_waiting(struct autostart *a)
 			g_ptr_array_add(names, g_strdup(k));
 	}
 	g_mutex_unlock(&a->lock);
+	prune_waiting(a);
 	g_ptr_array_sort(names, str_ptr_cmp);
 	for (guint i = 0; i < names->len; i++)
 		(void) try_start(a, names->pdata[i]);

@@ -49,6 +49,9 @@ char *dev_cgroup_devices_path(const char *text)
 	return NULL;
 }
 
+static JsonNode *parse_devices(const char *text);
+static GHashTable *device_map(JsonObject *d);
+
 /* ---- containers: work inside the container's mount namespace, in a forked child ---- */
 
 /* Runs @fn(@arg) in a child that joined the mount namespace of @pid; the child's exit code is
@@ -577,6 +580,42 @@ const struct dev_ops *dev_ops_find(const char *type)
 	return NULL;
 }
 
+int devices_ct_start_all(struct mgr *m, const char *name, pid_t pid, char **ret_err)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(JsonNode) all = NULL;
+	g_autoptr(GList) names = NULL;
+	JsonObject *o;
+	int r;
+
+	if (inst_db_get(m->db, name, &row) < 0)
+		return 0;	/* not the manager's: nothing stored */
+	all = parse_devices(row->devices);
+	o = json_node_get_object(all);
+	names = json_object_get_members(o);
+	for (GList *l = names; l; l = l->next) {
+		JsonNode *dn = json_object_get_member(o, l->data);
+		g_autoptr(GHashTable) c = NULL;
+		const struct dev_ops *ops;
+
+		if (!JSON_NODE_HOLDS_OBJECT(dn))
+			continue;
+		c = device_map(json_node_get_object(dn));
+		ops = dev_ops_find(g_hash_table_lookup(c, "type"));
+		if (!ops || g_strcmp0(g_hash_table_lookup(c, "path"), "/") == 0)
+			continue;	/* root and nics are LXC's */
+		r = ops->start(m, name, false, pid, l->data, c, ret_err);
+		if (r < 0) {
+			char *msg = g_strdup_printf("device '%s': %s", (char *) l->data, *ret_err);
+
+			g_free(*ret_err);
+			*ret_err = msg;
+			return r;
+		}
+	}
+	return 0;
+}
+
 /* ---- the API ---- */
 
 static JsonNode *parse_devices(const char *text)
@@ -704,14 +743,24 @@ static int dev_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 		if (r < 0)
 			return r;
 	}
-	r = inst_db_update(m->db, j->inst, row->description, row->config, j->new_devices,
-			   row->ephemeral);
+	r = mgr_step(m, j->add ? "device-add/store" : "device-remove/store", ret_err);
+	if (r >= 0) {
+		r = inst_db_update(m->db, j->inst, row->description, row->config, j->new_devices,
+				   row->ephemeral);
+		if (r < 0)
+			*ret_err = g_strdup_printf("cannot store the devices of '%s'", j->inst);
+	}
 	if (r < 0) {
-		*ret_err = g_strdup_printf("cannot store the devices of '%s'", j->inst);
+		/* all or nothing (spec §6): undo the live part */
 		if (live && j->add)
 			(void) ops->stop(m, j->inst, j->vm, pid, j->dev, j->cfg, &e2);
+		else if (live)
+			(void) ops->start(m, j->inst, j->vm, pid, j->dev, j->cfg, &e2);
+		if (e2)
+			log_error("Instance '%s': undoing device '%s' failed: %s", j->inst, j->dev, e2);
 		return r;
 	}
+	mgr_step_done(m, j->add ? "device-add/store" : "device-remove/store");
 	if (!j->add && ops->remove)
 		ops->remove(m, j->inst, j->dev, j->cfg);
 	log_info("Instance '%s': device '%s' %s%s", j->inst, j->dev, j->add ? "added" : "removed",

@@ -40,3 +40,8 @@ char *dev_cgroup_rule(bool block, unsigned major, unsigned minor);
 /* The devices-controller path of /proc/PID/cgroup text @text ("/lxc.payload.c1"), or NULL
  * when there is no v1 devices hierarchy. Caller g_free()s. */
 char *dev_cgroup_devices_path(const char *text);
+
+/* Sets up the stored devices (bind mounts, device nodes) of the container @name that has just
+ * started with init @pid, by the same code as a hot-add. 0, or the first failure with
+ * *ret_err naming the device. */
+int devices_ct_start_all(struct mgr *m, const char *name, pid_t pid, char **ret_err);

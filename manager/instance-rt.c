@@ -12,6 +12,7 @@
 #include "instance-rt.h"
 #include "log.h"
 #include "mgr.h"
+#include "devices.h"
 #include "vm.h"
 #include "parse-util.h"
 
@@ -426,14 +427,36 @@ int inst_rt_state(struct mgr *m, const char *name, enum inst_status *ret_status,
 	return 0;
 }
 
+static int inst_rt_start_devices(struct mgr *m, const char *name, char **ret_err)
+{
+	enum inst_status st;
+	pid_t pid = 0;
+	int r;
+
+	r = inst_rt_state(m, name, &st, &pid, ret_err);
+	if (r >= 0 && pid > 0)
+		r = devices_ct_start_all(m, name, pid, ret_err);
+	if (r < 0) {
+		g_autofree char *e2 = NULL;
+
+		(void) inst_rt_stop(m, name, 0, &e2);
+	}
+	return r;
+}
+
 int inst_rt_start(struct mgr *m, const char *name, char **ret_err)
 {
+	int r;
+
 	if (vm_is_vm(m, name))
 		return vm_rt_start(m, name, ret_err);
 	g_autofree char *lxcpath = inst_rt_lxcpath(m);
 	const char *argv[] = { lxlaunch_bin(), "start", "--local", "--lxcpath", lxcpath, name, NULL };
 
-	return run_ok(argv, "starting the container", LXLAUNCH_EXIT_NOT_FOUND, -ENOENT, NULL, ret_err);
+	r = run_ok(argv, "starting the container", LXLAUNCH_EXIT_NOT_FOUND, -ENOENT, NULL, ret_err);
+	if (r >= 0)	/* issue 10: stored devices, by the hotplug code (devices.c) */
+		r = inst_rt_start_devices(m, name, ret_err);
+	return r;
 }
 
 int inst_rt_stop(struct mgr *m, const char *name, int timeout_s, char **ret_err)

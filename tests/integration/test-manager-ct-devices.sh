@@ -22,13 +22,19 @@ ct_cleanup() {
 }
 trap '_mgr_rc=$?; ct_cleanup; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
 
+# op_wait: waits for the last async request's operation; OPR="<status> <err>"
+op_wait() {
+	mgr_wait_op >"$MGR_T/op.status"
+	OPR="$(cat "$MGR_T/op.status") $(mgr_jq .metadata.err)"
+}
+
 mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
 mgr_req POST /1.0/storage-pools '{"name":"cp","driver":"dir"}'
 [ "$MGR_CODE" = 201 ] || lxt_bail "dir pool: HTTP $MGR_CODE $(mgr_jq .error)"
 mgr_req POST /1.0/instances "{\"name\":\"$C\",\"source\":{\"type\":\"template\",\"template\":\"busybox\"},\"devices\":{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"cp\"}}}"
-[ "$(mgr_wait_op)" = Success ] || lxt_bail "container create: $(mgr_jq .metadata.err)"
+op_wait; [ "$OPR" = "Success " ] || lxt_bail "container create: $OPR"
 mgr_req PUT "/1.0/instances/$C/state" '{"action":"start"}'
-[ "$(mgr_wait_op)" = Success ] || lxt_skip "the busybox container does not start here: $(mgr_jq .metadata.err)"
+op_wait; [ "$OPR" = "Success " ] || lxt_skip "the busybox container does not start here: $OPR"
 
 # in_ct CMD: runs sh -c CMD in the container (exec API); prints stdout, returns its status
 in_ct() {
@@ -61,7 +67,7 @@ lxt_false "... nothing mounted at /mnt/hd" in_ct 'test -e /mnt/hd'
 
 # --- a host directory ---
 mgr_req POST "/1.0/instances/$C/devices/hd" "{\"type\":\"disk\",\"source\":\"$HD\",\"path\":\"/mnt/hd\"}"
-lxt_is "$(mgr_wait_op) $(mgr_jq .metadata.err)" "Success " "host directory hot-added at /mnt/hd"
+op_wait; lxt_is "$OPR" "Success " "host directory hot-added at /mnt/hd"
 lxt_is "$(in_ct 'cat /mnt/hd/hello')" "from-the-host-$$" "the container reads the host file through /mnt/hd without a restart"
 in_ct 'echo back > /mnt/hd/back' >/dev/null
 lxt_is "$(cat "$HD/back" 2>&1)" back "... and its writes reach the host directory"
@@ -72,13 +78,13 @@ mgr_expect POST "/1.0/instances/$C/devices/hd2" "{\"type\":\"disk\",\"source\":\
 
 # --- a host file, read-only ---
 mgr_req POST "/1.0/instances/$C/devices/hf" "{\"type\":\"disk\",\"source\":\"$HF\",\"path\":\"/etc/lxkit-file\",\"readonly\":\"true\"}"
-lxt_is "$(mgr_wait_op) $(mgr_jq .metadata.err)" "Success " "host file hot-added read-only at /etc/lxkit-file"
+op_wait; lxt_is "$OPR" "Success " "host file hot-added read-only at /etc/lxkit-file"
 lxt_is "$(in_ct 'cat /etc/lxkit-file')" "file-$$" "the container reads it"
 lxt_false "... and cannot write it" in_ct 'echo x > /etc/lxkit-file'
 
 # --- a device node ---
 mgr_req POST "/1.0/instances/$C/devices/nul" '{"type":"unix-char","source":"/dev/null","path":"/dev/lxkit-null","mode":"0666"}'
-lxt_is "$(mgr_wait_op) $(mgr_jq .metadata.err)" "Success " "unix-char /dev/null hot-added as /dev/lxkit-null"
+op_wait; lxt_is "$OPR" "Success " "unix-char /dev/null hot-added as /dev/lxkit-null"
 lxt_is "$(in_ct 'stat -c "%F %t:%T %a" /dev/lxkit-null')" "character special file 1:3 666" \
 	"the node exists inside, char 1:3, mode 666"
 lxt_true "the container can write to it (allowed in its devices cgroup)" in_ct 'echo x > /dev/lxkit-null'
@@ -86,19 +92,27 @@ lxt_true "the container can write to it (allowed in its devices cgroup)" in_ct '
 # rule the manager adds
 if [ -c /dev/loop-control ]; then
 	mgr_req POST "/1.0/instances/$C/devices/lc" '{"type":"unix-char","source":"/dev/loop-control","path":"/dev/lxkit-lc"}'
-	lxt_is "$(mgr_wait_op) $(mgr_jq .metadata.err)" "Success " "unix-char /dev/loop-control hot-added"
+	op_wait; lxt_is "$OPR" "Success " "unix-char /dev/loop-control hot-added"
 	lxt_is "$(in_ct 'exec 3</dev/lxkit-lc && echo opened')" opened "the container can open it (devices cgroup rule c 10:237 added)"
 	mgr_req DELETE "/1.0/instances/$C/devices/lc"
-	lxt_is "$(mgr_wait_op) $(mgr_jq .metadata.err)" "Success " "... removed"
+	op_wait; lxt_is "$OPR" "Success " "... removed"
 	lxt_false "... node gone inside" in_ct 'test -e /dev/lxkit-lc'
 fi
 mgr_req GET "/1.0/instances/$C/devices"
 lxt_is "$(mgr_jq -c '.metadata | keys')" '["hd","hf","nul","root"]' "the three devices are stored"
 
+# --- stored devices are set up again at the next start ---
+mgr_req PUT "/1.0/instances/$C/state" '{"action":"stop","force":true}'
+lxt_is "$(mgr_wait_op)" Success "container stopped"
+mgr_req PUT "/1.0/instances/$C/state" '{"action":"start"}'
+op_wait; lxt_is "$OPR" "Success " "container started again"
+lxt_is "$(in_ct 'cat /mnt/hd/hello')" "from-the-host-$$" "after a restart /mnt/hd is the host directory again"
+lxt_is "$(in_ct 'stat -c "%t:%T" /dev/lxkit-null')" "1:3" "... and /dev/lxkit-null is there again"
+
 # --- removal undoes each ---
 for d in hd hf nul; do
 	mgr_req DELETE "/1.0/instances/$C/devices/$d"
-	lxt_is "$(mgr_wait_op) $(mgr_jq .metadata.err)" "Success " "$d removed"
+	op_wait; lxt_is "$OPR" "Success " "$d removed"
 done
 lxt_false "/mnt/hd is no longer the host directory" in_ct 'test -e /mnt/hd/hello'
 lxt_false "/dev/lxkit-null is gone" in_ct 'test -e /dev/lxkit-null'
@@ -106,6 +120,16 @@ lxt_is "$(in_ct 'cat /etc/lxkit-file')" "" "/etc/lxkit-file is no longer the hos
 mgr_req GET "/1.0/instances/$C/devices"
 lxt_is "$(mgr_jq -c '.metadata | keys')" '["root"]' "only root is stored"
 lxt_true "the host directory is untouched" test -f "$HD/hello"
+
+# --- a failure after the live part undoes it (spec §6: all or nothing) ---
+mgr_stop TERM
+mgr_start --test-fail 'device-add/store' || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
+mgr_req POST "/1.0/instances/$C/devices/hd" "{\"type\":\"disk\",\"source\":\"$HD\",\"path\":\"/mnt/hd\"}"
+op_wait; lxt_match "$OPR" "^Failure injected failure at device-add/store" \
+	"an add failing at its store step fails the operation"
+lxt_false "... and the bind mount made before it is undone" in_ct 'test -e /mnt/hd/hello'
+mgr_req GET "/1.0/instances/$C/devices"
+lxt_is "$(mgr_jq -c '.metadata | keys')" '["root"]' "... and the config is unchanged"
 
 mgr_req PUT "/1.0/instances/$C/state" '{"action":"stop","force":true}'
 mgr_wait_op >/dev/null

@@ -62,7 +62,8 @@ qemu_gone() { # PID: exited (a zombie until its reaper runs counts as exited) wi
 }
 op_ok() { # DESC: the last async request's operation succeeded
 	local st
-	st=$(mgr_wait_op)
+	mgr_wait_op >"$MGR_T/op.status"
+	st=$(cat "$MGR_T/op.status")
 	if [ "$st" = Success ]; then lxt_pass "$1"; else lxt_fail "$1" "$st: $(mgr_jq .metadata.err)" Success; fi
 }
 

@@ -121,6 +121,27 @@ lxt_is "$(mgr_jq -r .metadata.busnum)" 1 "... and in the config"
 mgr_req DELETE /1.0/instances/vm1/devices/u8
 op_ok "... and removed again"
 
+# --- the same through lxlaunch (spec §9), when it is built ---
+: "${LXLAUNCH_BIN:=$MGR_LIB_DIR/../../build/launcher/cli/lxlaunch}"
+if [ -x "$LXLAUNCH_BIN" ]; then
+	console_mark
+	out=$(LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" device add vm1 u9 type=usb vendorid=dead productid=beef required=true 2>&1)
+	lxt_is "$?" 1 "lxlaunch device add of a missing USB device exits 1"
+	lxt_match "$out" "Error: no USB device on host matches vendorid=dead productid=beef" "... with the manager's error"
+	out=$(LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" device add vm1 c1 type=disk source="$D3" 2>&1)
+	lxt_is "$?" 0 "lxlaunch device add vm1 c1 type=disk source=... (hot-add) exits 0"
+	lxt_match "$(LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" device list vm1 2>&1)" "c1 .*disk" "lxlaunch device list shows c1"
+	# the guest scans its SCSI bus asynchronously: removing a disk before the guest has
+	# found it leaves the guest's SCSI target in a state where the next disk is not seen
+	lxt_true "the guest saw c1 (16MiB)" console_wait 'LXKIT-ADD sd[a-z]+ size=32768 ' 20
+	console_mark
+	out=$(LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" device remove vm1 c1 2>&1)
+	lxt_is "$?" 0 "lxlaunch device remove vm1 c1 (hot-remove) exits 0"
+	lxt_true "the guest saw c1 go" console_wait 'LXKIT-DEL sd[a-z]+$' 20
+else
+	lxt_skip_case "lxlaunch device commands" "lxlaunch is not built"
+fi
+
 # --- SCSI disk hot-add and hot-remove ---
 console_mark
 T1=$(date +%s.%N)

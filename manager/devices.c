@@ -14,12 +14,15 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "db/storage-db.h"
 #include "devices.h"
+#include "handlers/storage-common.h"
 #include "instance-db.h"
 #include "instance-rt.h"
 #include "log.h"
 #include "mgr.h"
 #include "ops/ops.h"
+#include "storage/volumes.h"
 #include "util/names.h"
 #include "vm.h"
 
@@ -51,6 +54,50 @@ char *dev_cgroup_devices_path(const char *text)
 
 static JsonNode *parse_devices(const char *text);
 static GHashTable *device_map(JsonObject *d);
+
+int dev_cfg_resolve(struct mgr *m, GHashTable *c, GHashTable **ret_cfg, char **ret_err)
+{
+	const char *pool = g_hash_table_lookup(c, "pool"), *src = g_hash_table_lookup(c, "source");
+	struct api_resp tmp = {};
+	g_autoptr(pool_row_t) prow = NULL;
+	g_autoptr(struct_pool) p = NULL;
+	g_autoptr(volume_row_t) v = NULL;
+	g_autofree char *dir = NULL;
+	GHashTable *out;
+	GHashTableIter it;
+	gpointer k, val;
+
+	if (!pool) {
+		*ret_cfg = g_hash_table_ref(c);
+		return 0;
+	}
+	if (!src || !name_object_valid(src)) {
+		*ret_err = g_strdup_printf("'source' must name a custom volume of pool '%s'", pool);
+		return -EINVAL;
+	}
+	if (storage_pool_lookup(m, pool, true, &prow, &p, &tmp) < 0) {
+		*ret_err = g_strdup(tmp.error ? tmp.error : "storage pool lookup failed");
+		api_resp_clear(&tmp);
+		return -ENOENT;
+	}
+	api_resp_clear(&tmp);
+	if (db_volume_get(m->db, prow->id, "custom", src, &v) < 0 ||
+	    !g_str_equal(v->state, "created")) {
+		*ret_err = g_strdup_printf("source volume '%s' does not exist on pool '%s'", src, pool);
+		return -ENOENT;
+	}
+	dir = volume_path(p, "custom", src);
+	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_hash_table_iter_init(&it, c);
+	while (g_hash_table_iter_next(&it, &k, &val))
+		if (!g_str_equal(k, "pool") && !g_str_equal(k, "source"))
+			g_hash_table_insert(out, g_strdup(k), g_strdup(val));
+	g_hash_table_insert(out, g_strdup("source"),
+			    g_str_equal(v->content_type, "block") ?
+			    g_build_filename(dir, "root.img", NULL) : g_strdup(dir));
+	*ret_cfg = out;
+	return 0;
+}
 
 /* ---- containers: work inside the container's mount namespace, in a forked child ---- */
 
@@ -272,11 +319,6 @@ static int disk_add(struct mgr *m, bool vm, const char *dev, GHashTable *c, char
 	r = check_keys(dev, c, keys, ret_err);
 	if (r < 0)
 		return r;
-	if (cfg(c, "pool")) {
-		*ret_err = g_strdup_printf("device '%s': volumes of a pool are not supported here yet: "
-					   "give the host path of the volume as 'source'", dev);
-		return -EINVAL;
-	}
 	if (!src || !g_path_is_absolute(src)) {
 		*ret_err = g_strdup_printf("device '%s': key 'source' (an absolute host path) is "
 					   "required", dev);
@@ -604,7 +646,11 @@ int devices_ct_start_all(struct mgr *m, const char *name, pid_t pid, char **ret_
 		ops = dev_ops_find(g_hash_table_lookup(c, "type"));
 		if (!ops || g_strcmp0(g_hash_table_lookup(c, "path"), "/") == 0)
 			continue;	/* root and nics are LXC's */
-		r = ops->start(m, name, false, pid, l->data, c, ret_err);
+		g_autoptr(GHashTable) rc = NULL;
+
+		r = dev_cfg_resolve(m, c, &rc, ret_err);
+		if (r >= 0)
+			r = ops->start(m, name, false, pid, l->data, rc, ret_err);
 		if (r < 0) {
 			char *msg = g_strdup_printf("device '%s': %s", (char *) l->data, *ret_err);
 
@@ -716,6 +762,7 @@ static int dev_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	const struct dev_ops *ops = dev_ops_find(g_hash_table_lookup(j->cfg, "type"));
 	g_autoptr(instance_row_t) row = NULL;
 	g_autofree char *e2 = NULL;
+	g_autoptr(GHashTable) rc = NULL;
 	enum inst_status st = INST_STOPPED;
 	pid_t pid = 0;
 	bool live;
@@ -738,8 +785,15 @@ static int dev_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 		return -EBUSY;
 	}
 	if (live) {
-		r = j->add ? ops->start(m, j->inst, j->vm, pid, j->dev, j->cfg, ret_err) :
-			ops->stop(m, j->inst, j->vm, pid, j->dev, j->cfg, ret_err);
+		r = dev_cfg_resolve(m, j->cfg, &rc, ret_err);
+		if (r < 0 && j->add)
+			return r;
+		if (r < 0) {	/* a vanished volume: the path and name are enough to remove */
+			g_clear_pointer(ret_err, g_free);
+			rc = g_hash_table_ref(j->cfg);
+		}
+		r = j->add ? ops->start(m, j->inst, j->vm, pid, j->dev, rc, ret_err) :
+			ops->stop(m, j->inst, j->vm, pid, j->dev, rc, ret_err);
 		if (r < 0)
 			return r;
 	}
@@ -753,9 +807,9 @@ static int dev_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	if (r < 0) {
 		/* all or nothing (spec §6): undo the live part */
 		if (live && j->add)
-			(void) ops->stop(m, j->inst, j->vm, pid, j->dev, j->cfg, &e2);
+			(void) ops->stop(m, j->inst, j->vm, pid, j->dev, rc, &e2);
 		else if (live)
-			(void) ops->start(m, j->inst, j->vm, pid, j->dev, j->cfg, &e2);
+			(void) ops->start(m, j->inst, j->vm, pid, j->dev, rc, &e2);
 		if (e2)
 			log_error("Instance '%s': undoing device '%s' failed: %s", j->inst, j->dev, e2);
 		return r;
@@ -780,7 +834,7 @@ static int device_post(struct mgr *m, const struct api_req *req, struct api_resp
 {
 	g_autoptr(instance_row_t) row = NULL;
 	g_autoptr(JsonNode) all = NULL;
-	g_autoptr(GHashTable) c = NULL;
+	g_autoptr(GHashTable) c = NULL, rc = NULL;
 	g_autofree char *err = NULL, *url = NULL;
 	const char *dev = api_req_param(req, "dev"), *type, *path;
 	const struct dev_ops *ops;
@@ -820,11 +874,13 @@ static int device_post(struct mgr *m, const struct api_req *req, struct api_resp
 	if (!ops)
 		return api_errorf(ret, 400, "device '%s': unknown device type '%s'", dev, type);
 	vm = vm_is_vm(m, row->name);
-	r = ops->add(m, vm, dev, c, &err);
+	if (dev_cfg_resolve(m, c, &rc, &err) < 0)
+		return api_errorf(ret, 400, "device '%s': %s", dev, err);
+	r = ops->add(m, vm, dev, rc, &err);
 	if (r < 0)
 		return api_errorf(ret, 400, "%s", err);
 	if (vm && (g_str_equal(type, "disk") || g_str_equal(type, "usb"))) {
-		r = vm_dev_check(m, dev, c, ret);
+		r = vm_dev_check(m, dev, rc, ret);
 		if (r < 0)
 			return r;
 	}

@@ -45,3 +45,9 @@ char *dev_cgroup_devices_path(const char *text);
  * started with init @pid, by the same code as a hot-add. 0, or the first failure with
  * *ret_err naming the device. */
 int devices_ct_start_all(struct mgr *m, const char *name, pid_t pid, char **ret_err);
+
+/* The device config @cfg with a volume source resolved: with 'pool', 'source' names a custom
+ * volume of that pool and becomes its host path (the root.img of a block volume, the
+ * directory of a filesystem volume) and 'pool' goes; without, a new reference to @cfg.
+ * -ENOENT with *ret_err naming the pool or volume that does not exist. */
+int dev_cfg_resolve(struct mgr *m, GHashTable *cfg, GHashTable **ret_cfg, char **ret_err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "db/storage-db.h"
+#include "devices.h"
 #include "handlers/storage-common.h"
 #include "instance-db.h"
 #include "log.h"
@@ -268,7 +269,11 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 
 		if (is_root_disk(d))
 			continue;
-		r = vm_dev_parse(k, d, &vd, ret_err);
+		g_autoptr(GHashTable) rd = NULL;
+
+		r = dev_cfg_resolve(m, d, &rd, ret_err);
+		if (r >= 0)
+			r = vm_dev_parse(k, rd, &vd, ret_err);
 		if (r < 0)
 			goto fail;
 		r = attach_q(q, &vd, ret_err);

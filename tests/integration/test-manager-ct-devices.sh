@@ -82,6 +82,19 @@ op_wait; lxt_is "$OPR" "Success " "host file hot-added read-only at /etc/lxkit-f
 lxt_is "$(in_ct 'cat /etc/lxkit-file')" "file-$$" "the container reads it"
 lxt_false "... and cannot write it" in_ct 'echo x > /etc/lxkit-file'
 
+# --- a filesystem volume of a pool ---
+mgr_req POST /1.0/storage-pools/cp/volumes/custom '{"name":"fv"}'
+lxt_is "$MGR_CODE" 201 "filesystem volume cp/fv"
+echo "in-volume-$$" >"$MGR_STATE/storage-pools/cp/custom/fv/v.txt"
+mgr_expect POST "/1.0/instances/$C/devices/fv" '{"type":"disk","pool":"cp","source":"nope","path":"/mnt/fv"}' \
+	400 "a volume that does not exist: 400" "source volume 'nope' does not exist"
+mgr_req POST "/1.0/instances/$C/devices/fv" '{"type":"disk","pool":"cp","source":"fv","path":"/mnt/fv"}'
+op_wait; lxt_is "$OPR" "Success " "volume cp/fv hot-added at /mnt/fv"
+lxt_is "$(in_ct 'cat /mnt/fv/v.txt')" "in-volume-$$" "the container reads the volume"
+mgr_req DELETE "/1.0/instances/$C/devices/fv"
+op_wait; lxt_is "$OPR" "Success " "... removed"
+lxt_false "... and gone from the container" in_ct 'test -e /mnt/fv/v.txt'
+
 # --- a device node ---
 mgr_req POST "/1.0/instances/$C/devices/nul" '{"type":"unix-char","source":"/dev/null","path":"/dev/lxkit-null","mode":"0666"}'
 op_wait; lxt_is "$OPR" "Success " "unix-char /dev/null hot-added as /dev/lxkit-null"

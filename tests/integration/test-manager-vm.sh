@@ -81,6 +81,8 @@ lxt_is "$MGR_CODE" 202 "VM vm1 create is async"
 op_ok "VM vm1 created"
 mgr_req GET /1.0/instances/vm1
 lxt_is "$(mgr_jq .metadata.type)/$(mgr_jq .metadata.status)" "virtual-machine/Stopped" "vm1 is a stopped virtual-machine"
+ROOTVOL=$(dirname "$(cat "$MGR_STATE/vms/vm1/vm" 2>/dev/null)")
+lxt_is "$(stat -c %s "$ROOTVOL/root.img" 2>&1)" 67108864 "its root disk is a 64MiB root.img on the pool"
 
 # --- boot ---
 TB=$(date +%s.%N)
@@ -170,8 +172,12 @@ fi
 # --- USB storage hot-add and hot-remove ---
 console_mark
 T1=$(date +%s.%N)
-mgr_req POST /1.0/instances/vm1/devices/u1 "{\"type\":\"disk\",\"source\":\"$D2\",\"io.bus\":\"usb\"}"
-op_ok "u1 (usb-storage on xHCI) hot-added"
+mgr_req POST /1.0/storage-pools/vp/volumes/custom '{"name":"bv","content_type":"block","config":{"size":"24MiB"}}'
+lxt_is "$MGR_CODE" 201 "block volume vp/bv (24MiB)"
+mgr_expect POST /1.0/instances/vm1/devices/u1 '{"type":"disk","pool":"vp","source":"nope","io.bus":"usb"}' \
+	400 "a volume that does not exist: 400" "source volume 'nope' does not exist on pool 'vp'"
+mgr_req POST /1.0/instances/vm1/devices/u1 '{"type":"disk","pool":"vp","source":"bv","io.bus":"usb"}'
+op_ok "u1 (usb-storage of block volume vp/bv on xHCI) hot-added"
 if console_wait 'LXKIT-ADD usb:[0-9-]+ product=QEMU USB HARDDRIVE' 20; then
 	lxt_pass "the guest printed the new USB device ($(echo "$(date +%s.%N) - $T1" | bc) s)"
 else
@@ -220,7 +226,8 @@ lxt_true "QEMU $QPID is gone" qemu_gone "$QPID"
 mgr_req DELETE /1.0/instances/vm1
 op_ok "vm1 deleted"
 lxt_false "its marker is gone" test -e "$MGR_STATE/vms/vm1/vm"
-lxt_is "$(find "$MGR_STATE/storage-pools/vp" -name root.img | wc -l)" 0 "its root.img is gone"
+lxt_true "its root volume existed" test -n "$ROOTVOL"
+lxt_false "its root volume ($ROOTVOL) is gone" test -e "$ROOTVOL"
 
 lxt_diag "total $(echo "$(date +%s.%N) - $T0" | bc) s"
 mgr_stop TERM

@@ -149,7 +149,7 @@ console_mark
 T1=$(date +%s.%N)
 mgr_req POST /1.0/instances/vm1/devices/d1 "{\"type\":\"disk\",\"source\":\"$D1\"}"
 op_ok "d1 (scsi-hd) hot-added to the running VM"
-if console_wait 'LXKIT-ADD sd[a-z]+ size=81920 ' 20; then
+if console_wait 'LXKIT-ADD sd[a-z]+ size=81920 ro=0 ' 20; then
 	lxt_pass "the guest printed the new 40MiB SCSI disk ($(echo "$(date +%s.%N) - $T1" | bc) s)"
 else
 	lxt_fail "the guest printed the new SCSI disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-ADD sdX size=81920"
@@ -218,6 +218,26 @@ else
 fi
 mgr_req GET /1.0/instances/vm1/state
 QPID=$(mgr_jq .metadata.pid)
+
+# --- the manager restarts; the VM keeps running and its boot-time disk is hot-removed (MG-07, MG-02) ---
+mgr_stop TERM
+lxt_is "$MGR_EXIT" 0 "lxmanagerd stopped while vm1 runs"
+mgr_start || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
+mgr_req GET /1.0/instances/vm1/state
+lxt_is "$(mgr_jq .metadata.status) $(mgr_jq .metadata.pid)" "Running $QPID" "after the restart vm1 is Running with the same QEMU pid"
+SD3=$(grep -a LXKIT-GUEST-READY "$CON" | tail -1 | tr -d '\r' | sed 's/.*devices=sda,//; s/,.*//')
+console_mark
+mgr_req DELETE /1.0/instances/vm1/devices/d3
+op_ok "d3, present since boot, hot-removed after the manager restart"
+if [ -n "$SD3" ] && console_wait "LXKIT-DEL $SD3\$" 20; then
+	lxt_pass "the guest printed the removal of $SD3"
+else
+	lxt_fail "the guest printed the removal of the boot disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-DEL ${SD3:-sdX}"
+fi
+console_mark
+mgr_req POST /1.0/instances/vm1/devices/r1 "{\"type\":\"disk\",\"source\":\"$D1\",\"readonly\":\"true\"}"
+op_ok "r1 hot-added read-only"
+lxt_true "the guest sees r1 read-only (ro=1)" console_wait 'LXKIT-ADD sd[a-z]+ size=81920 ro=1 ' 20
 
 # --- delete: QEMU is stopped, the root volume and marker are removed ---
 mgr_req PUT /1.0/instances/vm1/state '{"action":"stop","force":true}'

@@ -7,7 +7,7 @@
 #                       usb_storage and their dependencies; its /init prints to the serial
 #                       console:
 #                         LXKIT-GUEST-READY devices=<block and USB devices at boot>
-#                         LXKIT-ADD <name> [size=<512-byte sectors> model=.. | product=..]
+#                         LXKIT-ADD <name> [size=<512-byte sectors> ro=0|1 model=.. | product=..]
 #                         LXKIT-DEL <name>
 #                       where <name> is a /sys/block entry (sda) or usb:<sysfs name> (usb:2-1).
 # The kernel package is fetched with 'apt-get download' and unpacked with 'dpkg -x' once; a
@@ -19,7 +19,7 @@ kver=${LXKIT_GUEST_KVER:-6.1.0-56-amd64}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
-if [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] && [ -f "$cache/.built-$kver-v1" ]; then
+if [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] && [ -f "$cache/.built-$kver-v2" ]; then
 	printf '%s\n%s\n' "$cache/vmlinuz" "$cache/initrd.gz"
 	exit 0
 fi
@@ -94,7 +94,7 @@ while true; do
 		for x in $cur; do echo "$prev" | grep -qx "$x" || {
 			case $x in
 			usb:*) d=/sys/bus/usb/devices/${x#usb:}; info="product=$(cat $d/product 2>/dev/null)";;
-			*) d=/sys/block/$x; info="size=$(cat $d/size) model=$(cat $d/device/model 2>/dev/null)";;
+			*) d=/sys/block/$x; info="size=$(cat $d/size) ro=$(cat $d/ro) model=$(cat $d/device/model 2>/dev/null)";;
 			esac
 			echo "LXKIT-ADD $x $info"; }; done
 		for x in $prev; do echo "$cur" | grep -qx "$x" || echo "LXKIT-DEL $x"; done
@@ -108,5 +108,5 @@ chmod 755 "$stage/init"
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz.tmp"
 mv "$cache/initrd.gz.tmp" "$cache/initrd.gz"
 mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
-touch "$cache/.built-$kver-v1"
+touch "$cache/.built-$kver-v2"
 printf '%s\n%s\n' "$cache/vmlinuz" "$cache/initrd.gz"

@@ -144,6 +144,13 @@ lxt_false "... and the bind mount made before it is undone" in_ct 'test -e /mnt/
 mgr_req GET "/1.0/instances/$C/devices"
 lxt_is "$(mgr_jq -c '.metadata | keys')" '["root"]' "... and the config is unchanged"
 
+# --- a hot-add into a container that kept running across a manager restart (MG-07) ---
+mgr_stop TERM
+mgr_start || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
+mgr_req POST "/1.0/instances/$C/devices/hd" "{\"type\":\"disk\",\"source\":\"$HD\",\"path\":\"/mnt/hd\"}"
+op_wait; lxt_is "$OPR" "Success " "after a plain restart of the manager the add works"
+lxt_is "$(in_ct 'cat /mnt/hd/hello')" "from-the-host-$$" "... and the host directory is seen inside"
+
 mgr_req PUT "/1.0/instances/$C/state" '{"action":"stop","force":true}'
 mgr_wait_op >/dev/null
 mgr_req DELETE "/1.0/instances/$C"

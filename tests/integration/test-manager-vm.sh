@@ -100,6 +100,31 @@ else
 fi
 lxt_match "$(grep -a LXKIT-GUEST-READY "$CON" | tr -d '\r')" "devices=sda$" "only the root disk (sda) at boot"
 
+# --- four concurrent hot-adds, then their removal (MG-03): one at a time, each its own disk ---
+pids=()
+for i in 1 2 3 4; do
+	truncate -s "$((i + 4))M" "$MGR_T/c$i.img"
+	curl -s -o "$MGR_T/c$i.reply" --max-time 60 --unix-socket "$MGR_SOCK" -X POST \
+		-H 'Content-Type: application/json' \
+		--data "{\"type\":\"disk\",\"source\":\"$MGR_T/c$i.img\"}" "http://lxkit/1.0/instances/vm1/devices/c$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+n=0
+for i in 1 2 3 4; do
+	MGR_BODY=$(cat "$MGR_T/c$i.reply")
+	[ "$(mgr_wait_op)" = Success ] && n=$((n + 1))
+done
+lxt_is "$n" 4 "four concurrent hot-adds succeeded"
+for i in 1 2 3 4; do
+	lxt_true "the guest saw c$i ($((i + 4))MiB)" console_wait "LXKIT-ADD sd[a-z]+ size=$(((i + 4) * 2048)) " 20
+done
+for i in 1 2 3 4; do
+	mgr_req DELETE "/1.0/instances/vm1/devices/c$i"
+	op_ok "c$i removed"
+done
+lxt_true "the guest saw four removals" bash -c "for i in \$(seq 200); do [ \$(tr -d '\r' <'$CON' | grep -c 'LXKIT-DEL sd') -ge 4 ] && exit 0; sleep 0.1; done; exit 1"
+
 # --- validation: nothing changed ---
 mgr_expect POST /1.0/instances/vm1/devices/d1 "{\"type\":\"disk\",\"source\":\"$MGR_T/missing.img\"}" \
 	400 "a disk whose source is missing: 400" "does not exist"

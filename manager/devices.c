@@ -607,6 +607,63 @@ static const struct dev_ops dev_types[] = {
 	{ "unix-char", ct_only_hotplug, unix_add, unix_start, unix_stop, NULL },
 	{ "unix-block", ct_only_hotplug, unix_add, unix_start, unix_stop, NULL },
 };
+/* ---- the mock (STYLE §3.11): every call appended to the file $LXKIT_TEST_DEVICE_MOCK as
+ * "<call> <instance> <device> <vm|ct>"; a device with key mock.fail = add|start|stop fails
+ * there with -EIO. Only when that variable is set (tests) or dev_ops_set_mock() chose it. ---- */
+
+static void mock_log(const char *call, const char *inst, const char *dev, bool vm)
+{
+	const char *f = g_getenv("LXKIT_TEST_DEVICE_MOCK");
+	g_autofree char *line = g_strdup_printf("%s %s %s %s\n", call, inst ? inst : "-", dev,
+						vm ? "vm" : "ct");
+	int fd;
+
+	if (!f || (fd = open(f, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return;
+	if (write(fd, line, strlen(line)) < 0)
+		log_error("device mock: cannot write %s", f);
+	close(fd);
+}
+
+static int mock_fail(const char *call, const char *dev, GHashTable *c, char **ret_err)
+{
+	if (g_strcmp0(g_hash_table_lookup(c, "mock.fail"), call) != 0)
+		return 0;
+	*ret_err = g_strdup_printf("mock failure of %s for device '%s'", call, dev);
+	return -EIO;
+}
+
+static int mock_add(struct mgr *m, bool vm, const char *dev, GHashTable *c, char **ret_err)
+{
+	(void) m;
+	mock_log("add", NULL, dev, vm);
+	return mock_fail("add", dev, c, ret_err);
+}
+
+static int mock_start(struct mgr *m, const char *inst, bool vm, pid_t pid, const char *dev,
+		      GHashTable *c, char **ret_err)
+{
+	(void) m; (void) pid;
+	mock_log("start", inst, dev, vm);
+	return mock_fail("start", dev, c, ret_err);
+}
+
+static int mock_stop(struct mgr *m, const char *inst, bool vm, pid_t pid, const char *dev,
+		     GHashTable *c, char **ret_err)
+{
+	(void) m; (void) pid;
+	mock_log("stop", inst, dev, vm);
+	return mock_fail("stop", dev, c, ret_err);
+}
+
+static void mock_remove(struct mgr *m, const char *inst, const char *dev, GHashTable *c)
+{
+	(void) m; (void) c;
+	mock_log("remove", inst, dev, false);
+}
+
+const struct dev_ops dev_ops_mock = { "mock", any_hotplug, mock_add, mock_start, mock_stop,
+				      mock_remove };
 static const struct dev_ops *dev_mock;
 
 void dev_ops_set_mock(const struct dev_ops *mock)
@@ -616,9 +673,13 @@ void dev_ops_set_mock(const struct dev_ops *mock)
 
 const struct dev_ops *dev_ops_find(const char *type)
 {
+	const struct dev_ops *mock = dev_mock;
+
+	if (!mock && g_getenv("LXKIT_TEST_DEVICE_MOCK"))
+		mock = &dev_ops_mock;
 	for (size_t i = 0; type && i < G_N_ELEMENTS(dev_types); i++)
 		if (g_str_equal(dev_types[i].type, type))
-			return dev_mock ? dev_mock : &dev_types[i];
+			return mock ? mock : &dev_types[i];
 	return NULL;
 }
 

@@ -31,7 +31,10 @@ struct dev_ops {
 };
 
 /* The vtable of @type ("disk", "usb", "unix-char", "unix-block"), or NULL. Tests may replace
- * the table with dev_ops_set_mock(), which makes every type use @mock (NULL: the real ones). */
+ * the table with dev_ops_set_mock(), which makes every type use @mock (NULL: the real ones), or
+ * set LXKIT_TEST_DEVICE_MOCK=FILE in the daemon's environment for dev_ops_mock: it records each
+ * call in FILE ("start INST DEV ct") and fails the call named by a device key mock.fail. */
+extern const struct dev_ops dev_ops_mock;
 const struct dev_ops *dev_ops_find(const char *type);
 void dev_ops_set_mock(const struct dev_ops *mock);
 

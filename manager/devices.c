@@ -54,6 +54,7 @@ char *dev_cgroup_devices_path(const char *text)
 
 static JsonNode *parse_devices(const char *text);
 static GHashTable *device_map(JsonObject *d);
+static char *devices_text(JsonNode *all);
 
 int dev_cfg_resolve(struct mgr *m, GHashTable *c, GHashTable **ret_cfg, char **ret_err)
 {
@@ -802,6 +803,7 @@ static int device_get(struct mgr *m, const struct api_req *req, struct api_resp 
 
 struct dev_job {
 	char *inst, *dev, *new_devices;
+	JsonNode *body;		/* add: the device as given */
 	GHashTable *cfg;
 	bool vm, add;
 };
@@ -813,6 +815,8 @@ static void dev_job_free(void *data)
 	g_free(j->inst);
 	g_free(j->dev);
 	g_free(j->new_devices);
+	if (j->body)
+		json_node_unref(j->body);
 	g_hash_table_unref(j->cfg);
 	g_free(j);
 }
@@ -834,6 +838,28 @@ static int dev_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	if (r < 0) {
 		*ret_err = g_strdup_printf("instance '%s' not found", j->inst);
 		return r;
+	}
+	{
+		/* the devices as they are now (operations queued before this one may have changed
+		 * them since the request was checked), with this change */
+		g_autoptr(JsonNode) all = parse_devices(row->devices);
+		JsonObject *o = json_node_get_object(all);
+
+		if (j->add && json_object_has_member(o, j->dev)) {
+			*ret_err = g_strdup_printf("device '%s' already exists in instance '%s'", j->dev,
+						   j->inst);
+			return -EEXIST;
+		}
+		if (!j->add && !json_object_has_member(o, j->dev)) {
+			*ret_err = g_strdup_printf("device '%s' of instance '%s' not found", j->dev, j->inst);
+			return -ENOENT;
+		}
+		if (j->add)
+			json_object_set_member(o, j->dev, json_node_copy(j->body));
+		else
+			json_object_remove_member(o, j->dev);
+		g_free(j->new_devices);
+		j->new_devices = devices_text(all);
 	}
 	r = inst_rt_state(m, j->inst, &st, &pid, ret_err);
 	if (r < 0)
@@ -889,6 +915,66 @@ static char *devices_text(JsonNode *all)
 
 	json_generator_set_root(g, all);
 	return json_generator_to_data(g, NULL);
+}
+
+/* spec §6: a block disk or a usb device already attached to another running instance is 409.
+ * @rc is the resolved config of the new device. Returns 0 or the api_errorf() result. */
+static int check_exclusive(struct mgr *m, const char *inst, const char *dev, GHashTable *rc,
+			   struct api_resp *ret)
+{
+	const char *type = g_hash_table_lookup(rc, "type"), *src = g_hash_table_lookup(rc, "source");
+	g_autoptr(GPtrArray) rows = NULL;
+	struct stat st;
+	bool usb = type && g_str_equal(type, "usb");
+
+	if (!usb && !(type && g_str_equal(type, "disk") && src && stat(src, &st) == 0 &&
+		      (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))))
+		return 0;
+	if (inst_db_list(m->db, &rows) < 0)
+		return 0;
+	for (guint i = 0; i < rows->len; i++) {
+		struct instance_row *row = rows->pdata[i];
+		g_autoptr(JsonNode) all = NULL;
+		g_autoptr(GList) names = NULL;
+		JsonObject *o;
+
+		if (g_str_equal(row->name, inst) || !g_str_equal(row->state, "created"))
+			continue;
+		all = parse_devices(row->devices);
+		o = json_node_get_object(all);
+		names = json_object_get_members(o);
+		for (GList *l = names; l; l = l->next) {
+			JsonNode *dn = json_object_get_member(o, l->data);
+			g_autoptr(GHashTable) c = NULL, oc = NULL;
+			g_autofree char *err = NULL;
+			enum inst_status ist = INST_STOPPED;
+			bool same = true;
+			static const char *const usb_keys[] = { "vendorid", "productid", "busnum", "devnum",
+								NULL };
+
+			if (!JSON_NODE_HOLDS_OBJECT(dn))
+				continue;
+			c = device_map(json_node_get_object(dn));
+			if (g_strcmp0(g_hash_table_lookup(c, "type"), type) != 0 ||
+			    g_strcmp0(g_hash_table_lookup(c, "path"), "/") == 0)
+				continue;
+			if (usb) {
+				for (size_t k = 0; usb_keys[k]; k++)
+					same = same && g_strcmp0(g_hash_table_lookup(c, usb_keys[k]),
+								 g_hash_table_lookup(rc, usb_keys[k])) == 0;
+			} else {
+				same = dev_cfg_resolve(m, c, &oc, &err) >= 0 &&
+				       g_strcmp0(g_hash_table_lookup(oc, "source"), src) == 0;
+			}
+			if (!same || inst_rt_state(m, row->name, &ist, NULL, &err) < 0 ||
+			    ist == INST_STOPPED)
+				continue;
+			return api_errorf(ret, 409, "device '%s': %s is already attached to running "
+					  "instance '%s' as device '%s'", dev,
+					  usb ? "this usb device" : src, row->name, (char *) l->data);
+		}
+	}
+	return 0;
 }
 
 static int device_post(struct mgr *m, const struct api_req *req, struct api_resp *ret)
@@ -950,6 +1036,11 @@ static int device_post(struct mgr *m, const struct api_req *req, struct api_resp
 	if (json_object_has_member(allo, dev))
 		return api_errorf(ret, 409, "device '%s' already exists in instance '%s'", dev,
 				  row->name);
+	if (vm || g_str_equal(type, "usb")) {
+		r = check_exclusive(m, row->name, dev, rc, ret);
+		if (r < 0)
+			return r;
+	}
 	path = g_hash_table_lookup(c, "path");
 	names = json_object_get_members(allo);
 	for (GList *l = names; path && !vm && l; l = l->next) {
@@ -968,7 +1059,7 @@ static int device_post(struct mgr *m, const struct api_req *req, struct api_resp
 	j->cfg = g_steal_pointer(&c);
 	j->vm = vm;
 	j->add = true;
-	j->new_devices = devices_text(all);
+	j->body = json_node_copy(req->body);
 	url = g_strdup_printf("/1.0/instances/%s", row->name);
 	return op_start(m, "Adding a device", "instances", url, dev_work, j, dev_job_free, ret);
 }
@@ -1014,7 +1105,6 @@ static int device_delete(struct mgr *m, const struct api_req *req, struct api_re
 	j->dev = g_strdup(dev);
 	j->cfg = c;
 	j->vm = vm_is_vm(m, row->name);
-	j->new_devices = devices_text(all);
 	url = g_strdup_printf("/1.0/instances/%s", row->name);
 	return op_start(m, "Removing a device", "instances", url, dev_work, j, dev_job_free, ret);
 }

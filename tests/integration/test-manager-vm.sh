@@ -235,11 +235,12 @@ lxt_is "$(mgr_jq -c '.metadata | keys')" '["d3","root"]' "devices: d3 persisted,
 MARK=0	# QEMU starts a new console log
 mgr_req PUT /1.0/instances/vm1/state '{"action":"start"}'
 op_ok "vm1 started again"
-if console_wait 'LXKIT-GUEST-READY devices=.*sd[a-z]+,sd' 60 &&
-	grep -a 'LXKIT-GUEST-READY' "$CON" | tail -1 | grep -q 'sda,sdb'; then
-	lxt_pass "the persisted disk is present at boot: $(grep -a LXKIT-GUEST-READY "$CON" | tail -1 | tr -d '\r')"
+if console_wait 'LXKIT-GUEST-READY' 60 &&
+	tr -d '\r' <"$CON" | grep -Eq '^LXKIT-DISK sd[a-z]+ size=32768$' &&
+	tr -d '\r' <"$CON" | grep -Eq '^LXKIT-DISK sd[a-z]+ size=131072$'; then
+	lxt_pass "the persisted 16MiB disk and the 64MiB root are present at boot: $(tr -d '\r' <"$CON" | grep -a LXKIT-DISK | paste -sd' ' -)"
 else
-	lxt_fail "the persisted disk is present at boot" "$(grep -a READY "$CON" | tail -1 | tr -d '\r')" "devices=sda,sdb"
+	lxt_fail "the persisted disk is present at boot" "$(tr -d '\r' <"$CON" | grep -a 'LXKIT-DISK\|READY' | paste -sd' ' -)" "a disk of size=32768 and one of 131072"
 fi
 mgr_req GET /1.0/instances/vm1/state
 QPID=$(mgr_jq .metadata.pid)
@@ -250,7 +251,8 @@ lxt_is "$MGR_EXIT" 0 "lxmanagerd stopped while vm1 runs"
 mgr_start || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
 mgr_req GET /1.0/instances/vm1/state
 lxt_is "$(mgr_jq .metadata.status) $(mgr_jq .metadata.pid)" "Running $QPID" "after the restart vm1 is Running with the same QEMU pid"
-SD3=$(grep -a LXKIT-GUEST-READY "$CON" | tail -1 | tr -d '\r' | sed 's/.*devices=sda,//; s/,.*//')
+# the guest names disks in the order its asynchronous SCSI scan finds them: d3 by its size
+SD3=$(tr -d '\r' <"$CON" | awk '$1 == "LXKIT-DISK" && $3 == "size=32768" { print $2 }' | tail -1)
 console_mark
 mgr_req DELETE /1.0/instances/vm1/devices/d3
 op_ok "d3, present since boot, hot-removed after the manager restart"
@@ -263,6 +265,18 @@ console_mark
 mgr_req POST /1.0/instances/vm1/devices/r1 "{\"type\":\"disk\",\"source\":\"$D1\",\"readonly\":\"true\"}"
 op_ok "r1 hot-added read-only"
 lxt_true "the guest sees r1 read-only (ro=1)" console_wait 'LXKIT-ADD sd[a-z]+ size=81920 ro=1 ' 20
+
+# --- a disk image attached to a running VM cannot be given to another running VM (spec §6) ---
+mgr_req POST /1.0/instances "$(jq -c '.name = "vm2"' <<<"$BODY")"
+op_ok "VM vm2 created"
+mgr_req PUT /1.0/instances/vm2/state '{"action":"start"}'
+op_ok "vm2 started"
+mgr_expect POST /1.0/instances/vm2/devices/x "{\"type\":\"disk\",\"source\":\"$D1\"}" \
+	409 "vm2 cannot take the image vm1 holds: 409" "already attached to running instance 'vm1' as device 'r1'"
+mgr_req PUT /1.0/instances/vm2/state '{"action":"stop","force":true}'
+op_ok "vm2 stopped"
+mgr_req DELETE /1.0/instances/vm2
+op_ok "vm2 deleted"
 
 # --- delete: QEMU is stopped, the root volume and marker are removed ---
 mgr_req PUT /1.0/instances/vm1/state '{"action":"stop","force":true}'

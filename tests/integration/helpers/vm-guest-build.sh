@@ -6,6 +6,7 @@
 #   CACHE_DIR/initrd.gz a busybox initramfs with virtio_pci, virtio_scsi, sd_mod, xhci_pci and
 #                       usb_storage and their dependencies; its /init prints to the serial
 #                       console:
+#                         LXKIT-DISK <name> size=<512-byte sectors>  (each disk at boot)
 #                         LXKIT-GUEST-READY devices=<block and USB devices at boot>
 #                         LXKIT-ADD <name> [size=<512-byte sectors> ro=0|1 model=.. | product=..]
 #                         LXKIT-DEL <name>
@@ -19,7 +20,7 @@ kver=${LXKIT_GUEST_KVER:-6.1.0-56-amd64}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
-if [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] && [ -f "$cache/.built-$kver-v2" ]; then
+if [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] && [ -f "$cache/.built-$kver-v3" ]; then
 	printf '%s\n%s\n' "$cache/vmlinuz" "$cache/initrd.gz"
 	exit 0
 fi
@@ -87,6 +88,7 @@ snap() { ls /sys/block | grep -v '^loop\|^ram'; ls /sys/bus/usb/devices 2>/dev/n
 prev=""; n=0
 while [ $n -lt 10 ]; do cur=$(snap); [ -n "$cur" ] && [ "$cur" = "$prev" ] && break; prev=$cur; n=$((n+1)); usleep 100000; done
 prev=$(snap)
+for x in $prev; do [ -e /sys/block/$x/size ] && echo "LXKIT-DISK $x size=$(cat /sys/block/$x/size)"; done
 echo "LXKIT-GUEST-READY devices=$(echo $prev | tr ' ' ',')"
 while true; do
 	cur=$(snap)
@@ -108,5 +110,5 @@ chmod 755 "$stage/init"
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz.tmp"
 mv "$cache/initrd.gz.tmp" "$cache/initrd.gz"
 mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
-touch "$cache/.built-$kver-v2"
+touch "$cache/.built-$kver-v3"
 printf '%s\n%s\n' "$cache/vmlinuz" "$cache/initrd.gz"

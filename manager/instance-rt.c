@@ -481,6 +481,8 @@ int inst_rt_stop(struct mgr *m, const char *name, int timeout_s, char **ret_err)
 
 int inst_rt_freeze(struct mgr *m, const char *name, char **ret_err)
 {
+	if (vm_is_vm(m, name))
+		return vm_rt_freeze(m, name, ret_err);
 	g_autofree char *lxcpath = inst_rt_lxcpath(m);
 	const char *argv[] = { "lxc-freeze", "-P", lxcpath, "-n", name, NULL };
 
@@ -489,6 +491,8 @@ int inst_rt_freeze(struct mgr *m, const char *name, char **ret_err)
 
 int inst_rt_unfreeze(struct mgr *m, const char *name, char **ret_err)
 {
+	if (vm_is_vm(m, name))
+		return vm_rt_unfreeze(m, name, ret_err);
 	g_autofree char *lxcpath = inst_rt_lxcpath(m);
 	const char *argv[] = { "lxc-unfreeze", "-P", lxcpath, "-n", name, NULL };
 

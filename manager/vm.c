@@ -74,9 +74,10 @@ int vm_rt_state(struct mgr *m, const char *name, enum inst_status *ret_status, p
 		char **ret_err)
 {
 	pid_t pid = qemu_pid(m, name);
+	g_autofree char *fz = rt_path(m, name, "frozen");
 
 	(void) ret_err;
-	*ret_status = pid > 0 ? INST_RUNNING : INST_STOPPED;
+	*ret_status = pid > 0 ? (access(fz, F_OK) == 0 ? INST_FROZEN : INST_RUNNING) : INST_STOPPED;
 	if (ret_pid)
 		*ret_pid = pid;
 	return 0;
@@ -166,6 +167,9 @@ static int attach_q(struct qmp *q, const struct vm_dev *d, char **ret_err)
 static void kill_qemu(struct mgr *m, const char *name, pid_t pid)
 {
 	g_autofree char *sock = rt_path(m, name, "qmp.sock"), *pf = rt_path(m, name, "qemu.pid");
+	g_autofree char *fz = rt_path(m, name, "frozen");
+
+	(void) g_unlink(fz);
 
 	if (pid > 0 && qemu_pid(m, name) == pid) {
 		(void) kill(pid, SIGTERM);
@@ -249,6 +253,11 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 	s.pidfile = pf;
 	(void) g_unlink(sock);
 	(void) g_unlink(pf);
+	{
+		g_autofree char *fz = rt_path(m, name, "frozen");
+
+		(void) g_unlink(fz);
+	}
 	argv = vm_qemu_argv(&s);
 	r = run_tool((const char *const *) argv, NULL, ret_err);
 	if (r < 0)
@@ -339,6 +348,41 @@ int vm_rt_destroy(struct mgr *m, const char *name, char **ret_err)
 	(void) g_rmdir(dir);
 	(void) g_rmdir(rdir);
 	return 0;
+}
+
+/* QMP stop/cont; the state is kept in <runtime-dir>/vms/<name>/frozen, so that reading it
+ * never waits for the monitor (which takes one client at a time) */
+static int pause_vm(struct mgr *m, const char *name, bool freeze, char **ret_err)
+{
+	g_autofree char *sock = rt_path(m, name, "qmp.sock"), *fz = rt_path(m, name, "frozen");
+	g_autoptr(qmp_t) q = NULL;
+	int r;
+
+	if (qemu_pid(m, name) <= 0) {
+		*ret_err = g_strdup_printf("virtual machine '%s' is not running", name);
+		return -EINVAL;
+	}
+	r = qmp_connect(sock, QMP_TIMEOUT_MS, &q, ret_err);
+	if (r >= 0)
+		r = qmp_execute(q, freeze ? "{\"execute\":\"stop\"}" : "{\"execute\":\"cont\"}",
+				QMP_TIMEOUT_MS, NULL, ret_err);
+	if (r < 0)
+		return r;
+	if (freeze && !g_file_set_contents(fz, "", 0, NULL))
+		log_error("VM '%s': cannot write %s", name, fz);
+	if (!freeze)
+		(void) g_unlink(fz);
+	return 0;
+}
+
+int vm_rt_freeze(struct mgr *m, const char *name, char **ret_err)
+{
+	return pause_vm(m, name, true, ret_err);
+}
+
+int vm_rt_unfreeze(struct mgr *m, const char *name, char **ret_err)
+{
+	return pause_vm(m, name, false, ret_err);
 }
 
 int vm_dev_attach(struct mgr *m, const char *name, const char *dev, GHashTable *cfg,

@@ -29,6 +29,9 @@ int vm_rt_state(struct mgr *m, const char *name, enum inst_status *ret_status, p
 int vm_rt_start(struct mgr *m, const char *name, char **ret_err);
 int vm_rt_stop(struct mgr *m, const char *name, int timeout_s, char **ret_err);
 int vm_rt_destroy(struct mgr *m, const char *name, char **ret_err);
+/* Pauses (QMP stop) and resumes (cont) the running VM; status Frozen while paused. */
+int vm_rt_freeze(struct mgr *m, const char *name, char **ret_err);
+int vm_rt_unfreeze(struct mgr *m, const char *name, char **ret_err);
 
 /* POST /1.0/instances with type virtual-machine (spec §4.1): source none, config vm.kernel
  * (required), vm.initrd, vm.append, limits.memory (default 256MiB), limits.cpu (count,

@@ -100,6 +100,16 @@ else
 fi
 lxt_match "$(grep -a LXKIT-GUEST-READY "$CON" | tr -d '\r')" "devices=sda$" "only the root disk (sda) at boot"
 
+# --- freeze and unfreeze: QMP stop and cont ---
+mgr_req PUT /1.0/instances/vm1/state '{"action":"freeze"}'
+op_ok "vm1 frozen"
+mgr_req GET /1.0/instances/vm1/state
+lxt_is "$(mgr_jq .metadata.status)" Frozen "vm1 is Frozen"
+mgr_req PUT /1.0/instances/vm1/state '{"action":"unfreeze"}'
+op_ok "vm1 unfrozen"
+mgr_req GET /1.0/instances/vm1/state
+lxt_is "$(mgr_jq .metadata.status)" Running "vm1 is Running again"
+
 # --- four concurrent hot-adds, then their removal (MG-03): one at a time, each its own disk ---
 pids=()
 for i in 1 2 3 4; do

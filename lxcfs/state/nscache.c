@@ -58,9 +58,9 @@ void nscache_clear(struct nscache *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static void prune_locked(struct nscache *c, uint64_t now_sec)
+static void prune_locked(struct nscache *c, uint64_t now_sec, bool dead_too)
 {
-	if (now_sec < c->last_prune_sec + NSCACHE_PRUNE_SEC)
+	if (!dead_too && now_sec < c->last_prune_sec + NSCACHE_PRUNE_SEC)
 		return;
 	c->last_prune_sec = now_sec;
 	for (size_t i = 0; i < NSCACHE_BUCKETS; i++) {
@@ -69,7 +69,7 @@ static void prune_locked(struct nscache *c, uint64_t now_sec)
 		while (*pp) {
 			struct nscache_entry *e = *pp;
 
-			if (e->last_used_sec + NSCACHE_TTL_SEC < now_sec) {
+			if (e->last_used_sec + NSCACHE_TTL_SEC < now_sec || (dead_too && !entry_alive(e))) {
 				*pp = e->next;
 				entry_free(e);
 			} else
@@ -99,7 +99,7 @@ int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t
 		r = 0;
 		break;
 	}
-	prune_locked(c, now_sec);
+	prune_locked(c, now_sec, false);
 	pthread_mutex_unlock(&c->lock);
 	return r;
 }
@@ -127,4 +127,11 @@ int nscache_put(struct nscache *c, dev_t dev, ino_t ino, pid_t init, int pidfd, 
 	c->buckets[bucket_of(ino)] = e;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+void nscache_prune(struct nscache *c, uint64_t now_sec)
+{
+	pthread_mutex_lock(&c->lock);
+	prune_locked(c, now_sec, true);
+	pthread_mutex_unlock(&c->lock);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,3 +32,7 @@ int nscache_get(struct nscache *c, dev_t dev, ino_t ino, uint64_t now_sec, pid_t
 /* Inserts (or replaces) an entry; takes ownership of @pidfd in every case.
  * Returns 0 or -ENOMEM. Thread-safe. */
 int nscache_put(struct nscache *c, dev_t dev, ino_t ino, pid_t init, int pidfd, uint64_t now_sec);
+
+/* Drops the entries whose init has exited (a container that stopped) and those unused for
+ * NSCACHE_TTL_SEC, closing their pidfds. Thread-safe; the cache janitor calls it every second. */
+void nscache_prune(struct nscache *c, uint64_t now_sec);

@@ -134,6 +134,7 @@ static void *janitor_main(void *userdata)
 		(void) fdcache_prune(fs->fdcache, fdcache_now_ns());
 		if (fs->env.pidcache)
 			(void) pidcache_prune(fs->env.pidcache, fdcache_now_ns());
+		nscache_prune(&fs->nscache, fdcache_now_ns() / 1000000000u);
 		pthread_mutex_lock(&fs->janitor_lock);
 	}
 	pthread_mutex_unlock(&fs->janitor_lock);

@@ -11,7 +11,7 @@ PACKAGES = gcc pkg-config meson ninja-build libfuse3-dev fuse3 check \
 	libjson-glib-dev podman crun runc python3-yaml \
 	libcurl4-openssl-dev libjson-c-dev criu \
 	libglib2.0-dev libsoup-3.0-dev libsqlite3-dev btrfs-progs curl jq \
-	python3-dev
+	python3-dev qemu-utils syslinux syslinux-common mtools dosfstools
 
 .PHONY: all deps build install demo check soak bench bench-callgrind fuzz clean
 

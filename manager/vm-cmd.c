@@ -21,11 +21,13 @@ char **vm_qemu_argv(const struct vm_spec *s)
 	ADD("-nic"); ADD("none");
 	ADD("-nodefaults");
 	ADD("-display"); ADD("none");
-	ADD("-kernel"); ADD("%s", s->kernel);
-	if (s->initrd) {
-		ADD("-initrd"); ADD("%s", s->initrd);
+	if (s->kernel) {	/* else the firmware (SeaBIOS) boots the root disk */
+		ADD("-kernel"); ADD("%s", s->kernel);
+		if (s->initrd) {
+			ADD("-initrd"); ADD("%s", s->initrd);
+		}
+		ADD("-append"); ADD("%s", s->append);
 	}
-	ADD("-append"); ADD("%s", s->append);
 	ADD("-serial"); ADD("file:%s", s->serial_log);
 	ADD("-qmp"); ADD("unix:%s,server=on,wait=off", s->qmp_socket);
 	ADD("-no-reboot");
@@ -46,7 +48,7 @@ char **vm_qemu_argv(const struct vm_spec *s)
 		ADD("-blockdev");
 		ADD("driver=raw,node-name=lxkit-root,file.driver=file,file.filename=%s", f->str);
 	}
-	ADD("-device"); ADD("scsi-hd,id=lxkit-root-disk,drive=lxkit-root,bus=scsi0.0");
+	ADD("-device"); ADD("scsi-hd,id=lxkit-root-disk,drive=lxkit-root,bus=scsi0.0,bootindex=0");
 #undef ADD
 	g_ptr_array_add(a, NULL);
 	return (char **) g_ptr_array_free(a, FALSE);

@@ -12,7 +12,8 @@
 /* How the VM runs. Paths are absolute host paths. */
 struct vm_spec {
 	const char *name;
-	const char *kernel, *initrd, *append;	/* initrd may be NULL */
+	const char *kernel, *initrd, *append;	/* kernel NULL: the firmware boots the root
+						 * disk; initrd may be NULL */
 	const char *root_disk;			/* raw image of the root disk */
 	uint64_t memory_mib;			/* guest RAM in MiB, >= 16 */
 	unsigned cpus;				/* vCPUs, >= 1 */
@@ -22,7 +23,8 @@ struct vm_spec {
 };
 
 /* The argv of qemu-system-x86_64 for @s: q35, the root disk as scsi-hd on the always-present
- * virtio-scsi controller "scsi0", an xHCI controller "xhci0", no NIC, the serial console to
+ * virtio-scsi controller "scsi0" (bootindex 0: SeaBIOS boots it when no kernel is given,
+ * else -kernel/-initrd/-append), an xHCI controller "xhci0", no NIC, the serial console to
  * the log, QMP on the unix socket, -S (paused until 'cont', so devices are added first),
  * -daemonize with a pidfile. NULL-terminated; caller g_strfreev()s. */
 char **vm_qemu_argv(const struct vm_spec *s);

@@ -52,6 +52,15 @@ START_TEST(argv_tcg)
 	j = g_strjoinv(" ", a);
 	ck_assert_ptr_null(strstr(j, "-initrd"));
 	ck_assert_ptr_nonnull(strstr(j, "-accel kvm -cpu host"));
+	/* no kernel: the firmware boots the root disk, which has bootindex 0 */
+	s.kernel = NULL;
+	g_strfreev(a);
+	a = vm_qemu_argv(&s);
+	g_free(j);
+	j = g_strjoinv(" ", a);
+	ck_assert_ptr_null(strstr(j, "-kernel"));
+	ck_assert_ptr_null(strstr(j, "-append"));
+	ck_assert_ptr_nonnull(strstr(j, "bus=scsi0.0,bootindex=0"));
 }
 END_TEST
 

@@ -24,6 +24,7 @@
 #include "ops/ops.h"
 #include "storage/volumes.h"
 #include "util/names.h"
+#include "vm-net.h"
 #include "vm.h"
 
 #define DETACH_TIMEOUT_S 30
@@ -607,6 +608,7 @@ static const struct dev_ops dev_types[] = {
 	{ "usb", vm_only_hotplug, usb_add, usb_start, usb_stop, NULL },
 	{ "unix-char", ct_only_hotplug, unix_add, unix_start, unix_stop, NULL },
 	{ "unix-block", ct_only_hotplug, unix_add, unix_start, unix_stop, NULL },
+	{ "nic", nic_can_hotplug, nic_add, nic_start, nic_stop, nic_remove },	/* vm-net.h */
 };
 /* ---- the mock (STYLE §3.11): every call appended to the file $LXKIT_TEST_DEVICE_MOCK as
  * "<call> <instance> <device> <vm|ct>"; a device with key mock.fail = add|start|stop fails
@@ -706,7 +708,7 @@ int devices_ct_start_all(struct mgr *m, const char *name, pid_t pid, char **ret_
 			continue;
 		c = device_map(json_node_get_object(dn));
 		ops = dev_ops_find(g_hash_table_lookup(c, "type"));
-		if (!ops || g_strcmp0(g_hash_table_lookup(c, "path"), "/") == 0)
+		if (!ops || g_strcmp0(g_hash_table_lookup(c, "path"), "/") == 0 || vm_net_is_nic(c))
 			continue;	/* root and nics are LXC's */
 		g_autoptr(GHashTable) rc = NULL;
 
@@ -886,8 +888,13 @@ static int dev_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	}
 	r = mgr_step(m, j->add ? "device-add/store" : "device-remove/store", ret_err);
 	if (r >= 0) {
-		r = inst_db_update(m->db, j->inst, row->description, row->config, j->new_devices,
-				   row->ephemeral);
+		/* the config as the device's start left it (a nic stores its MAC there) */
+		g_autoptr(instance_row_t) now = NULL;
+
+		r = inst_db_get(m->db, j->inst, &now);
+		if (r >= 0)
+			r = inst_db_update(m->db, j->inst, row->description, now->config,
+					   j->new_devices, row->ephemeral);
 		if (r < 0)
 			*ret_err = g_strdup_printf("cannot store the devices of '%s'", j->inst);
 	}
@@ -1014,9 +1021,6 @@ static int device_post(struct mgr *m, const struct api_req *req, struct api_resp
 	type = g_hash_table_lookup(c, "type");
 	if (!type)
 		return api_errorf(ret, 400, "device '%s' has no type", dev);
-	if (g_str_equal(type, "nic"))
-		return api_errorf(ret, 409, "device '%s': a nic cannot be hot-plugged here: stop the "
-				  "instance first and change its devices", dev);
 	ops = dev_ops_find(type);
 	if (!ops)
 		return api_errorf(ret, 400, "device '%s': unknown device type '%s'", dev, type);

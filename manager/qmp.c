@@ -102,17 +102,11 @@ static int send_all(struct qmp *q, const char *s, char **ret_err)
 	return 0;
 }
 
-int qmp_execute(struct qmp *q, const char *cmd_json, int timeout_ms, JsonNode **ret_return,
-		char **ret_err)
+/* Waits until @until (monotonic us) for the reply to the command just sent */
+static int await_reply(struct qmp *q, gint64 until, JsonNode **ret_return, char **ret_err)
 {
-	gint64 until = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
 	int r;
 
-	r = send_all(q, cmd_json, ret_err);
-	if (r >= 0)
-		r = send_all(q, "\n", ret_err);
-	if (r < 0)
-		return r;
 	for (;;) {
 		JsonObject *o = NULL;
 
@@ -140,6 +134,73 @@ int qmp_execute(struct qmp *q, const char *cmd_json, int timeout_ms, JsonNode **
 		}
 		json_object_unref(o);	/* a greeting or something unknown */
 	}
+}
+
+int qmp_execute(struct qmp *q, const char *cmd_json, int timeout_ms, JsonNode **ret_return,
+		char **ret_err)
+{
+	gint64 until = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+	int r;
+
+	r = send_all(q, cmd_json, ret_err);
+	if (r >= 0)
+		r = send_all(q, "\n", ret_err);
+	if (r < 0)
+		return r;
+	return await_reply(q, until, ret_return, ret_err);
+}
+
+int qmp_getfd(struct qmp *q, const char *fdname, int fd, int timeout_ms, char **ret_err)
+{
+	gint64 until = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) g = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL, *line = NULL;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {};
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "execute");
+	json_builder_add_string_value(b, "getfd");
+	json_builder_set_member_name(b, "arguments");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "fdname");
+	json_builder_add_string_value(b, fdname);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(g, root);
+	text = json_generator_to_data(g, NULL);
+	line = g_strdup_printf("%s\n", text);
+	iov.iov_base = line;
+	iov.iov_len = strlen(line);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		*ret_err = g_strdup_printf("QMP: sendmsg: %s", g_strerror(errno));
+		return -errno;
+	}
+	if ((size_t) n < iov.iov_len) {	/* the fd went with the first byte: send the rest */
+		int r = send_all(q, line + n, ret_err);
+
+		if (r < 0)
+			return r;
+	}
+	return await_reply(q, until, NULL, ret_err);
 }
 
 gboolean qmp_event_matches(JsonObject *msg, const char *name, const char *device)

@@ -26,6 +26,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(qmp_t, qmp_close)
 int qmp_execute(struct qmp *q, const char *cmd_json, int timeout_ms, JsonNode **ret_return,
 		char **ret_err);
 
+/* Passes the file descriptor @fd to QEMU as @fdname (QMP getfd, the fd sent with SCM_RIGHTS
+ * on the monitor socket), for a later netdev_add with "fd": @fdname. @fd stays open here.
+ * Errors as qmp_execute(). */
+int qmp_getfd(struct qmp *q, const char *fdname, int fd, int timeout_ms, char **ret_err);
+
 /* Waits up to @timeout_ms for event @name whose data.device is @device (NULL: any); an event
  * already received counts. Other events, and the same event for another device or for a
  * child object (no data.device, as usb-storage sends for its legacy SCSI child), are skipped

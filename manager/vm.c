@@ -23,6 +23,7 @@
 #include "util/run.h"
 #include "util/size.h"
 #include "vm-cmd.h"
+#include "vm-net.h"
 #include "vm.h"
 
 #define QMP_TIMEOUT_MS 10000
@@ -189,6 +190,7 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 {
 	g_autoptr(instance_row_t) row = NULL;
 	g_autoptr(GHashTable) devs = NULL;
+	g_autoptr(GPtrArray) nics = NULL;
 	g_autoptr(qmp_t) q = NULL;
 	g_auto(GStrv) argv = NULL;
 	g_autofree char *mk = marker_path(m, name), *root = NULL, *rdir = NULL, *ldir = NULL;
@@ -258,8 +260,11 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 
 		(void) g_unlink(fz);
 	}
-	argv = vm_qemu_argv(&s);
-	r = run_tool((const char *const *) argv, NULL, ret_err);
+	r = vm_net_open(m, row, &nics, ret_err);	/* the taps of its nics */
+	if (r < 0)
+		return r;
+	argv = vm_net_argv(vm_qemu_argv(&s), nics);
+	r = vm_net_spawn(argv, nics, ret_err);
 	if (r < 0)
 		return r;
 	pid = qemu_pid(m, name);
@@ -276,8 +281,8 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 	while (g_hash_table_iter_next(&it, &k, &d)) {
 		struct vm_dev vd;
 
-		if (is_root_disk(d))
-			continue;
+		if (is_root_disk(d) || vm_net_is_nic(d))
+			continue;	/* nics are on QEMU's command line (vm-net.h) */
 		g_autoptr(GHashTable) rd = NULL;
 
 		r = dev_cfg_resolve(m, d, &rd, ret_err);
@@ -590,7 +595,7 @@ static int vm_config_check(GHashTable *config, struct api_resp *ret)
 				return api_errorf(ret, 400, "invalid limits.cpu '%s' for a VM: a vCPU count",
 						  val);
 		} else if (!g_str_equal(key, "vm.append") && !g_str_has_prefix(key, "user.") &&
-			   !g_str_has_prefix(key, "boot.")) {
+			   !g_str_has_prefix(key, "boot.") && !g_str_has_prefix(key, "volatile.")) {
 			return api_errorf(ret, 400, "config key '%s' does not apply to a virtual machine",
 					  key);
 		}

@@ -23,6 +23,7 @@
 #include "util/run.h"
 #include "util/size.h"
 #include "vm-cmd.h"
+#include "vm-disk.h"
 #include "vm-net.h"
 #include "vm.h"
 
@@ -224,9 +225,10 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 	s.initrd = g_hash_table_lookup(row->config, "vm.initrd");
 	v = g_hash_table_lookup(row->config, "vm.append");
 	s.append = v ? v : VM_APPEND_DEFAULT;
-	if (!s.kernel || access(s.kernel, R_OK) < 0) {
+	/* without vm.kernel the firmware boots the root disk (an imported disk image) */
+	if (s.kernel && access(s.kernel, R_OK) < 0) {
 		*ret_err = g_strdup_printf("cannot start '%s': vm.kernel '%s' is not readable", name,
-					   s.kernel ? s.kernel : "");
+					   s.kernel);
 		return -ENOENT;
 	}
 	if (s.initrd && access(s.initrd, R_OK) < 0) {
@@ -419,6 +421,9 @@ int vm_dev_detach(struct mgr *m, const char *name, const char *dev, GHashTable *
 	g_autofree char *id = vm_dev_qemu_id(dev);
 	g_autoptr(qmp_t) q = NULL;
 	struct vm_dev d;
+	const char *e;
+	bool gone = false;
+	guint64 n;
 	int r;
 
 	r = vm_dev_parse(dev, cfg, &d, ret_err);
@@ -426,27 +431,39 @@ int vm_dev_detach(struct mgr *m, const char *name, const char *dev, GHashTable *
 		r = qmp_connect(sock, QMP_TIMEOUT_MS, &q, ret_err);
 	if (r < 0)
 		return r;
+	e = g_getenv("LXKIT_VM_DETACH_TIMEOUT");	/* tests: seconds */
+	if (e && g_ascii_string_to_unsigned(e, 10, 1, 3600, &n, NULL))
+		timeout_s = (int) n;
 	cmd = vm_dev_del_cmd(&d);
 	r = qmp_execute(q, cmd, QMP_TIMEOUT_MS, NULL, ret_err);
 	if (r < 0) {
-		/* a usb device that was not on the host at start is not in QEMU: nothing to do */
-		if (d.kind == VM_DEV_USB_HOST && *ret_err && strstr(*ret_err, "not found")) {
-			g_clear_pointer(ret_err, g_free);
-			return 0;
-		}
-		return r;
+		if (!*ret_err || !strstr(*ret_err, "not found"))
+			return r;
+		/* not in QEMU: a usb device that was not on the host at start, or a device whose
+		 * earlier removal timed out and that the guest released since: finish it */
+		g_clear_pointer(ret_err, g_free);
+		gone = true;
 	}
-	r = qmp_wait_event(q, "DEVICE_DELETED", id, timeout_s * 1000, ret_err);
+	if (!gone)
+		r = qmp_wait_event(q, "DEVICE_DELETED", id, timeout_s * 1000, ret_err);
 	if (r < 0) {
-		char *msg = g_strdup_printf("the guest did not release device '%s': %s", dev, *ret_err);
+		char *msg = g_strdup_printf("the guest did not release device '%s' within %d s (%s): "
+					    "it stays attached and configured; QEMU completes the "
+					    "removal when the guest releases it, remove it again then",
+					    dev, timeout_s, *ret_err);
 
 		g_free(*ret_err);
 		*ret_err = msg;
 		return r;
 	}
 	bd = vm_dev_blockdev_del_cmd(&d);
-	if (bd)
+	if (bd) {
 		r = qmp_execute(q, bd, QMP_TIMEOUT_MS, NULL, ret_err);
+		if (r < 0 && gone && *ret_err && strstr(*ret_err, "not found")) {
+			g_clear_pointer(ret_err, g_free);
+			r = 0;
+		}
+	}
 	return r;
 }
 
@@ -484,6 +501,7 @@ int vm_dev_check(struct mgr *m, const char *dev, GHashTable *cfg, struct api_res
 struct vm_job {
 	struct mgr *m;
 	char *name, *pool_name, *devices, *description, *marker;
+	char *image, *image_format;	/* source image: host path and format, or NULL */
 	int64_t pool_id;
 	struct pool *p;
 	GHashTable *config;
@@ -500,6 +518,8 @@ static void vm_job_free(void *data)
 	g_free(j->devices);
 	g_free(j->description);
 	g_free(j->marker);
+	g_free(j->image);
+	g_free(j->image_format);
 	if (j->p)
 		pool_free(j->p);
 	if (j->config)
@@ -524,12 +544,26 @@ static void undo_vm_volume(void *data)
 		log_error("Failed to remove the root volume of VM '%s' while undoing: %s", j->name, err);
 }
 
+int vm_mark(struct mgr *m, const char *name, const struct pool *p, char **ret_err)
+{
+	g_autofree char *vol = volume_path(p, "container", name), *marker = marker_path(m, name);
+	g_autofree char *img = g_build_filename(vol, VOLUME_BLOCK_FILE, NULL);
+	g_autofree char *dir = mgr_path(m, "vms", name, NULL);
+	g_autoptr(GError) gerr = NULL;
+
+	if (g_mkdir_with_parents(dir, 0700) < 0 || !g_file_set_contents(marker, img, -1, &gerr)) {
+		*ret_err = g_strdup_printf("cannot write %s: %s", marker,
+					   gerr ? gerr->message : g_strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 static int vm_create_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 {
 	struct vm_job *j = data;
 	_cleanup_revert_ struct revert_stack rs = {};
-	g_autofree char *now = mgr_now_rfc3339(), *vol = NULL, *img = NULL, *dir = NULL;
-	g_autoptr(GError) gerr = NULL;
+	g_autofree char *now = mgr_now_rfc3339();
 	struct instance_row row = { .name = j->name, .type = "virtual-machine",
 				    .description = j->description, .config = j->config,
 				    .devices = j->devices, .pool = j->pool_name, .created_at = now };
@@ -551,15 +585,20 @@ static int vm_create_work(struct mgr *m, struct op *op, void *data, char **ret_e
 		return r;
 	revert_push(&rs, undo_vm_volume, j);
 	mgr_step_done(m, "instance-create/volume");
-	vol = volume_path(j->p, "container", j->name);
-	img = g_build_filename(vol, "root.img", NULL);
-	dir = mgr_path(m, "vms", j->name, NULL);
-	if (g_mkdir_with_parents(dir, 0700) < 0 ||
-	    !g_file_set_contents(j->marker, img, -1, &gerr)) {
-		*ret_err = g_strdup_printf("cannot write %s: %s", j->marker,
-					   gerr ? gerr->message : g_strerror(errno));
-		return -EIO;
+	if (j->image) {
+		g_autofree char *vol = volume_path(j->p, "container", j->name);
+		g_autofree char *img = g_build_filename(vol, VOLUME_BLOCK_FILE, NULL);
+
+		r = mgr_step(m, "instance-create/image", ret_err);
+		if (r >= 0)
+			r = vm_image_import(j->image, j->image_format, img, ret_err);
+		if (r < 0)
+			return r;
+		mgr_step_done(m, "instance-create/image");
 	}
+	r = vm_mark(m, j->name, j->p, ret_err);
+	if (r < 0)
+		return r;
 	r = inst_db_set_state(m->db, j->name, "created");
 	if (r < 0) {
 		(void) g_unlink(j->marker);
@@ -568,41 +607,6 @@ static int vm_create_work(struct mgr *m, struct op *op, void *data, char **ret_e
 	}
 	revert_disarm(&rs);
 	log_info("VM '%s' created on pool '%s'", j->name, j->pool_name);
-	return 0;
-}
-
-static int vm_config_check(GHashTable *config, struct api_resp *ret)
-{
-	GHashTableIter it;
-	gpointer k, v;
-
-	g_hash_table_iter_init(&it, config);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const char *key = k, *val = v;
-		uint64_t bytes;
-		guint64 n;
-
-		if (g_str_equal(key, "vm.kernel") || g_str_equal(key, "vm.initrd")) {
-			if (!g_path_is_absolute(val) || access(val, R_OK) < 0)
-				return api_errorf(ret, 400, "config key '%s': '%s' is not a readable "
-						  "absolute path", key, val);
-		} else if (g_str_equal(key, "limits.memory")) {
-			if (size_parse(val, &bytes) < 0 || bytes < (64ULL << 20))
-				return api_errorf(ret, 400, "invalid limits.memory '%s' for a VM: a size "
-						  "of at least 64MiB", val);
-		} else if (g_str_equal(key, "limits.cpu")) {
-			if (!g_ascii_string_to_unsigned(val, 10, 1, 64, &n, NULL))
-				return api_errorf(ret, 400, "invalid limits.cpu '%s' for a VM: a vCPU count",
-						  val);
-		} else if (!g_str_equal(key, "vm.append") && !g_str_has_prefix(key, "user.") &&
-			   !g_str_has_prefix(key, "boot.") && !g_str_has_prefix(key, "volatile.")) {
-			return api_errorf(ret, 400, "config key '%s' does not apply to a virtual machine",
-					  key);
-		}
-	}
-	if (!g_hash_table_lookup(config, "vm.kernel"))
-		return api_errorf(ret, 400, "a virtual machine needs config 'vm.kernel' (a host path "
-				  "of the kernel to boot)");
 	return 0;
 }
 
@@ -617,8 +621,9 @@ int vm_instances_create(struct mgr *m, JsonObject *o, struct api_resp *ret)
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	JsonObject *src = NULL, *dobj = NULL;
 	const char *name = NULL, *stype = NULL, *description = "", *pool = NULL, *rootname = NULL;
-	g_autofree char *url = NULL;
-	uint64_t size = VM_ROOT_SIZE_DEFAULT;
+	const char *image = NULL;
+	g_autofree char *url = NULL, *err = NULL, *image_format = NULL;
+	uint64_t size = VM_ROOT_SIZE_DEFAULT, image_size = 0;
 	struct vm_job *j;
 	GHashTableIter it;
 	gpointer k, d;
@@ -639,17 +644,31 @@ int vm_instances_create(struct mgr *m, JsonObject *o, struct api_resp *ret)
 		return api_errorf(ret, 400, "invalid instance name '%s'", name ? name : "");
 	if (src && (r = api_obj_string(src, "type", &stype, ret)) < 0)
 		return r;
-	if (stype && !g_str_equal(stype, "none"))
-		return api_errorf(ret, 400, "invalid source type '%s' for a virtual machine: only "
-				  "'none' (boot vm.kernel) is supported", stype);
+	if (stype && !g_str_equal(stype, "none") && !g_str_equal(stype, "image"))
+		return api_errorf(ret, 400, "invalid source type '%s' for a virtual machine: 'none' "
+				  "(boot vm.kernel), 'image' (a disk image to import) or 'copy'", stype);
+	if (stype && g_str_equal(stype, "image")) {
+		r = api_obj_string(src, "source", &image, ret);
+		if (r < 0)
+			return r;
+		if (!image)
+			return api_errorf(ret, 400, "source type 'image' needs 'source': the host path "
+					  "of a raw or qcow2 disk image");
+		r = vm_image_probe(image, &image_format, &image_size, &err);
+		if (r < 0)
+			return api_errorf(ret, 400, "%s", err);
+	}
 	if (json_object_has_member(o, "ephemeral") &&
 	    json_node_get_boolean(json_object_get_member(o, "ephemeral")))
 		return api_errorf(ret, 400, "ephemeral virtual machines are not supported");
 	if (!config)
 		config = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	r = vm_config_check(config, ret);
-	if (r < 0)
-		return r;
+	if (vm_config_validate(config, NULL, !image, &err) < 0)
+		return api_errorf(ret, 400, "%s", err);
+	if (image) {	/* where the root disk came from, as LXD's image.* keys */
+		g_hash_table_replace(config, g_strdup("image.source"), g_strdup(image));
+		g_hash_table_replace(config, g_strdup("image.format"), g_strdup(image_format));
+	}
 	if (!dobj)
 		return api_errorf(ret, 400, "a root disk device is required: \"devices\": {\"root\": "
 				  "{\"type\": \"disk\", \"path\": \"/\", \"pool\": \"POOL\"}}");
@@ -678,6 +697,19 @@ int vm_instances_create(struct mgr *m, JsonObject *o, struct api_resp *ret)
 						  "'pool'", (char *) k);
 			if (sz && (size_parse(sz, &size) < 0 || size < (1ULL << 20)))
 				return api_errorf(ret, 400, "device '%s': invalid size '%s'", (char *) k, sz);
+			if (sz && image && size < image_size)
+				return api_errorf(ret, 400, "device '%s': size '%s' is smaller than the "
+						  "disk image '%s' (%" G_GUINT64_FORMAT " bytes)",
+						  (char *) k, sz, image, image_size);
+			if (!sz && image && size < image_size)	/* MiB-aligned */
+				size = (image_size + (1ULL << 20) - 1) & ~((1ULL << 20) - 1);
+			continue;
+		}
+		if (vm_net_is_nic(d)) {
+			g_autofree char *err = NULL;
+
+			if (nic_add(m, true, k, d, &err) < 0)
+				return api_errorf(ret, 400, "%s", err);
 			continue;
 		}
 		r = vm_dev_check(m, k, d, ret);
@@ -706,6 +738,8 @@ int vm_instances_create(struct mgr *m, JsonObject *o, struct api_resp *ret)
 	j->config = g_steal_pointer(&config);
 	j->size = size;
 	j->marker = marker_path(m, name);
+	j->image = g_strdup(image);
+	j->image_format = g_steal_pointer(&image_format);
 	url = g_strdup_printf("/1.0/instances/%s", name);
 	return op_start(m, "Creating instance", "instances", url, vm_create_work, j, vm_job_free, ret);
 }

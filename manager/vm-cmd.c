@@ -48,7 +48,9 @@ char **vm_qemu_argv(const struct vm_spec *s)
 		ADD("-blockdev");
 		ADD("driver=raw,node-name=lxkit-root,file.driver=file,file.filename=%s", f->str);
 	}
-	ADD("-device"); ADD("scsi-hd,id=lxkit-root-disk,drive=lxkit-root,bus=scsi0.0,bootindex=0");
+	/* with -kernel, QEMU's linuxboot option ROM holds bootindex 0 already */
+	ADD("-device"); ADD("scsi-hd,id=lxkit-root-disk,drive=lxkit-root,bus=scsi0.0%s",
+			    s->kernel ? "" : ",bootindex=0");
 #undef ADD
 	g_ptr_array_add(a, NULL);
 	return (char **) g_ptr_array_free(a, FALSE);

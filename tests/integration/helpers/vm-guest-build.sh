@@ -3,14 +3,16 @@
 # Builds the VM test guest (issue 10 item 5) into CACHE_DIR (first argument) and prints the
 # paths of its kernel and initramfs on two lines:
 #   CACHE_DIR/vmlinuz   the Debian kernel (bzImage) of linux-image-$KVER
-#   CACHE_DIR/initrd.gz a busybox initramfs with virtio_pci, virtio_scsi, sd_mod, xhci_pci and
-#                       usb_storage and their dependencies; its /init prints to the serial
-#                       console:
+#   CACHE_DIR/initrd.gz a busybox initramfs with virtio_pci, virtio_scsi, sd_mod, xhci_pci,
+#                       usb_storage and virtio_net and their dependencies; its /init prints to
+#                       the serial console:
 #                         LXKIT-DISK <name> size=<512-byte sectors>  (each disk at boot)
-#                         LXKIT-GUEST-READY devices=<block and USB devices at boot>
+#                         LXKIT-NET <ifname> mac=<address>  (each network interface at boot)
+#                         LXKIT-GUEST-READY devices=<block, USB and network devices at boot>
 #                         LXKIT-ADD <name> [size=<512-byte sectors> ro=0|1 model=.. | product=..]
 #                         LXKIT-DEL <name>
-#                       where <name> is a /sys/block entry (sda) or usb:<sysfs name> (usb:2-1).
+#                       where <name> is a /sys/block entry (sda), usb:<sysfs name> (usb:2-1) or
+#                       net:<ifname> (net:eth1 mac=<address>).
 # The kernel package is fetched with 'apt-get download' and unpacked with 'dpkg -x' once; a
 # second run finds the cache and only prints the paths. Exit 0, or 1 with the reason on stderr.
 set -euo pipefail
@@ -20,7 +22,7 @@ kver=${LXKIT_GUEST_KVER:-6.1.0-56-amd64}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
-if [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] && [ -f "$cache/.built-$kver-v3" ]; then
+if [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] && [ -f "$cache/.built-$kver-v4" ]; then
 	printf '%s\n%s\n' "$cache/vmlinuz" "$cache/initrd.gz"
 	exit 0
 fi
@@ -53,7 +55,7 @@ mkdir -p "$stage"/{bin,proc,sys,dev,lib/modules/"$kver"}
 cp "$bb" "$stage/bin/busybox"
 
 # the modules asked for and everything modules.dep says they need
-want="virtio_pci virtio_scsi sd_mod xhci_pci usb_storage"
+want="virtio_pci virtio_scsi sd_mod xhci_pci usb_storage virtio_net"
 declare -A seen=()
 add_mod() { # $1: path relative to $moddir
 	[ -n "${seen[$1]:-}" ] && return 0
@@ -80,15 +82,16 @@ cat > "$stage/init" <<'EOF'
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 /bin/busybox --install -s /bin
 export PATH=/bin
-for m in virtio_pci virtio_scsi sd_mod xhci_pci usb_storage; do
+for m in virtio_pci virtio_scsi sd_mod xhci_pci usb_storage virtio_net; do
 	modprobe $m 2>/dev/null || echo "LXKIT-MODPROBE-FAIL $m"
 done
-snap() { ls /sys/block | grep -v '^loop\|^ram'; ls /sys/bus/usb/devices 2>/dev/null | grep -v '^usb[0-9]\|:' | sed 's/^/usb:/'; }
+snap() { ls /sys/block | grep -v '^loop\|^ram'; ls /sys/bus/usb/devices 2>/dev/null | grep -v '^usb[0-9]\|:' | sed 's/^/usb:/'; ls /sys/class/net | grep -v '^lo$' | sed 's/^/net:/'; }
 # let the devices present at boot settle (disks on the SCSI bus are scanned asynchronously)
 prev=""; n=0
 while [ $n -lt 10 ]; do cur=$(snap); [ -n "$cur" ] && [ "$cur" = "$prev" ] && break; prev=$cur; n=$((n+1)); usleep 100000; done
 prev=$(snap)
 for x in $prev; do [ -e /sys/block/$x/size ] && echo "LXKIT-DISK $x size=$(cat /sys/block/$x/size)"; done
+for x in $prev; do case $x in net:*) echo "LXKIT-NET ${x#net:} mac=$(cat /sys/class/net/${x#net:}/address)";; esac; done
 echo "LXKIT-GUEST-READY devices=$(echo $prev | tr ' ' ',')"
 while true; do
 	cur=$(snap)
@@ -96,6 +99,7 @@ while true; do
 		for x in $cur; do echo "$prev" | grep -qx "$x" || {
 			case $x in
 			usb:*) d=/sys/bus/usb/devices/${x#usb:}; info="product=$(cat $d/product 2>/dev/null)";;
+			net:*) info="mac=$(cat /sys/class/net/${x#net:}/address)";;
 			*) d=/sys/block/$x; info="size=$(cat $d/size) ro=$(cat $d/ro) model=$(cat $d/device/model 2>/dev/null)";;
 			esac
 			echo "LXKIT-ADD $x $info"; }; done
@@ -110,5 +114,5 @@ chmod 755 "$stage/init"
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz.tmp"
 mv "$cache/initrd.gz.tmp" "$cache/initrd.gz"
 mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
-touch "$cache/.built-$kver-v3"
+touch "$cache/.built-$kver-v4"
 printf '%s\n%s\n' "$cache/vmlinuz" "$cache/initrd.gz"

@@ -20,6 +20,7 @@
 #include "instances.h"
 #include "log.h"
 #include "mgr.h"
+#include "vm-disk.h"
 #include "vm.h"
 #include "netdev.h"
 #include "ops/ops.h"
@@ -334,6 +335,8 @@ struct inst_job {
 	struct pool *src_pool;
 	bool instance_only, src_was_running;
 	bool limits_changed;		/* update: limits.* differ from the stored config */
+	bool vm;			/* a virtual machine (create: a copy of one) */
+	char **restart_keys;		/* update of a running VM: keys taken at its next start */
 	bool ephemeral, force, record;
 	int timeout;
 	int64_t pool_id, volume_id, snap_id;
@@ -355,6 +358,7 @@ static void inst_job_free(gpointer data)
 	g_free(j->action);
 	g_free(j->exec_id);
 	g_strfreev(j->argv);
+	g_strfreev(j->restart_keys);
 	g_free(j->src_name);
 	g_free(j->src_snap);
 	pool_free(j->src_pool);
@@ -437,6 +441,33 @@ static void undo_unfreeze(void *data)
 }
 
 /* ---- create -------------------------------------------------------------------------- */
+
+/* Whether the request body @o asks for a copy (source.type "copy") */
+static bool source_is_copy(JsonObject *o)
+{
+	JsonNode *n = json_object_get_member(o, "source");
+	JsonNode *t;
+
+	if (!n || !JSON_NODE_HOLDS_OBJECT(n))
+		return false;
+	t = json_object_get_member(json_node_get_object(n), "type");
+	return t && JSON_NODE_HOLDS_VALUE(t) && json_node_get_value_type(t) == G_TYPE_STRING &&
+	       streq(json_node_get_string(t), "copy");
+}
+
+/* A new reference-free copy of the string map @h (consumed) */
+static GHashTable *vm_config_dup(GHashTable *h)
+{
+	GHashTable *c = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, h);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_hash_table_insert(c, g_strdup(k), g_strdup(v));
+	g_hash_table_unref(h);
+	return c;
+}
 
 /* The LXC config lines of the template, kept in the root volume beside rootfs/ (spec §1.2:
  * "rootfs/ plus manager metadata"), so that copies and restores carry them along */
@@ -547,7 +578,8 @@ static int create_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	_cleanup_revert_ struct revert_stack rs = {};
 	g_autofree char *now = mgr_now_rfc3339(), *vol = NULL, *rootfs = NULL, *work = NULL;
 	g_autofree char *items = NULL, *url = instance_url(j->name), *items_path = NULL;
-	struct instance_row row = { .name = j->name, .type = "container", .description = j->description,
+	struct instance_row row = { .name = j->name, .type = j->vm ? "virtual-machine" : "container",
+				    .description = j->description,
 				    .config = j->config, .devices = j->devices, .ephemeral = j->ephemeral,
 				    .pool = j->pool_name, .created_at = now };
 	int r;
@@ -577,6 +609,23 @@ static int create_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 		return r;
 	revert_push(&rs, undo_volume, j);
 	mgr_step_done(m, "instance-create/volume");
+
+	if (j->vm) {	/* a copy of a VM: its root disk is copied, QEMU needs nothing else */
+		g_autofree char *e2 = NULL;
+
+		r = vm_mark(m, j->name, j->p, ret_err);
+		if (r >= 0 && (r = inst_db_set_state(m->db, j->name, "created")) < 0) {
+			*ret_err = g_strdup_printf("cannot record instance '%s' as created", j->name);
+			(void) vm_rt_destroy(m, j->name, &e2);
+		}
+		if (r < 0)
+			return r;
+		revert_disarm(&rs);
+		log_info("Copied virtual machine '%s' to '%s' on pool '%s'", j->src_name, j->name,
+			 j->pool_name);
+		events_lifecycle(m, "instance-created", url, NULL);
+		return 0;
+	}
 
 	r = mgr_step(m, "instance-create/rootfs", ret_err);
 	if (r < 0)
@@ -650,7 +699,7 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 	g_autofree char *src_name = NULL, *src_snap = NULL;
 	struct inst_limits limits = {};
 	JsonObject *o, *src = NULL, *devs = NULL;
-	bool ephemeral = false, instance_only = false;
+	bool ephemeral = false, instance_only = false, vm = false;
 	struct inst_job *j;
 	int r;
 
@@ -678,7 +727,7 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 	if (!name_instance_valid(name))
 		return api_errorf(ret, 400, "invalid instance name '%s': 1-63 characters of A-Z a-z 0-9 "
 				  "-, starting with a letter, not ending with '-'", name);
-	if (streq(type, "virtual-machine"))	/* issue 10: vm.c */
+	if (streq(type, "virtual-machine") && !source_is_copy(o))	/* issue 10: vm.c */
 		return vm_instances_create(m, o, ret);
 	if (!streq(type, "container"))
 		return api_errorf(ret, 400, "invalid instance type '%s': expected 'container' or "
@@ -723,11 +772,19 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 			src_snap = g_strdup(parts[1]);
 		}
 		src_name = g_strdup(parts[0]);
+		vm = vm_is_vm(m, parts[0]);
+		if (vm != streq(type, "virtual-machine") && json_object_has_member(o, "type"))
+			return api_errorf(ret, 400, "source instance '%s' is a %s, not a %s", parts[0],
+					  vm ? "virtual-machine" : "container", type);
+		if (vm && (devs || ephemeral))
+			return api_errorf(ret, 400, "a copy of virtual machine '%s' takes its devices "
+					  "(change them later with the devices API) and cannot be "
+					  "ephemeral", parts[0]);
 		if (!json_object_has_member(o, "config")) {
 			g_hash_table_unref(config);
 			config = g_hash_table_ref(src_row->config);
 		}
-		if (!devs) {
+		if (!devs && !vm) {
 			g_autoptr(JsonNode) dn = devices_node(src_row->devices);
 
 			devs = json_node_get_object(dn);
@@ -747,12 +804,30 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 		return api_errorf(ret, 400, "invalid template '%s': only 'busybox' is supported",
 				  template_name ? template_name : "");
 	}
-	r = config_validate(config, &limits, ret);
-	if (r >= 0 && (devs || !src_name))
-		r = devices_validate(devs, &pool, &devices, ret);
-	if (r < 0) {
-		limits_done(&limits);
-		return r;
+	if (vm) {
+		g_autofree char *err = NULL;
+		GHashTableIter it;
+		gpointer k;
+
+		/* volatile.* (a nic's MAC) is the source's own: the copy gets new ones */
+		config = vm_config_dup(config);
+		g_hash_table_iter_init(&it, config);
+		while (g_hash_table_iter_next(&it, &k, NULL))
+			if (g_str_has_prefix(k, "volatile."))
+				g_hash_table_iter_remove(&it);
+		if (vm_config_validate(config, NULL, false, &err) < 0)
+			return api_errorf(ret, 400, "%s", err);
+		g_free(devices);
+		devices = g_strdup(src_row->devices);
+		pool = src_row->pool;
+	} else {
+		r = config_validate(config, &limits, ret);
+		if (r >= 0 && (devs || !src_name))
+			r = devices_validate(devs, &pool, &devices, ret);
+		if (r < 0) {
+			limits_done(&limits);
+			return r;
+		}
 	}
 	if (inst_db_get(m->db, name, &existing) >= 0) {
 		limits_done(&limits);
@@ -792,6 +867,7 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 	j->src_snap = g_steal_pointer(&src_snap);
 	j->src_pool = g_steal_pointer(&src_pool);
 	j->instance_only = instance_only;
+	j->vm = vm;
 	url = instance_url(name);
 	return op_start(m, "Creating instance", "instances", url, create_work, j, inst_job_free, ret);
 }
@@ -898,6 +974,24 @@ static int update_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 		*ret_err = g_strdup_printf("cannot record the new configuration of '%s'", j->name);
 		return r;
 	}
+	if (j->restart_keys && j->restart_keys[0]) {
+		/* a running VM: QEMU takes these at its next start (no balloon, no vCPU hotplug) */
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autofree char *keys = g_strjoinv(", ", j->restart_keys);
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "restart_required");
+		json_builder_begin_array(b);
+		for (char **k = j->restart_keys; *k; k++)
+			json_builder_add_string_value(b, *k);
+		json_builder_end_array(b);
+		json_builder_set_member_name(b, "message");
+		json_builder_add_string_value(b, "stored: the running virtual machine takes these "
+					      "keys at its next start");
+		json_builder_end_object(b);
+		op_set_metadata(m, op, json_builder_get_root(b));
+		log_info("VM '%s': %s stored, applied at its next start", j->name, keys);
+	}
 	events_lifecycle(m, "instance-updated", url, NULL);
 	return 0;
 }
@@ -917,7 +1011,10 @@ static int restore_work(struct mgr *m, struct op *op, void *data, char **ret_err
 		return r;
 	was_running = st != INST_STOPPED;
 	if (was_running) {
-		r = inst_rt_stop(m, j->name, STOP_TIMEOUT_DEFAULT, ret_err);
+		/* a VM's disk is replaced by the snapshot's: QEMU is stopped at once, not shut
+		 * down cleanly (which the guest may ignore for the whole timeout) */
+		r = inst_rt_stop(m, j->name, vm_is_vm(m, j->name) ? 0 : STOP_TIMEOUT_DEFAULT,
+				 ret_err);
 		if (r < 0)
 			return r;
 	}
@@ -951,6 +1048,57 @@ static bool limits_differ(GHashTable *a, GHashTable *b)
 		if (g_strcmp0(g_hash_table_lookup(a, keys[i]), g_hash_table_lookup(b, keys[i])) != 0)
 			return true;
 	return false;
+}
+
+/* PUT/PATCH of a VM, after the common checks: @config is the new (merged) config. The
+ * config keys of vm-disk.h; volatile.* keys the request leaves out stay; devices may come
+ * back as they are (GET-edit-PUT) but change only through the devices API. On a running VM
+ * the keys QEMU cannot change live are stored and the operation's metadata lists them
+ * (restart_required). */
+static int vm_update(struct mgr *m, const struct instance_row *row, const char *url,
+		     const char *description, bool ephemeral, JsonObject *devs, GHashTable *config,
+		     struct api_resp *ret)
+{
+	g_autofree char *err = NULL, *reason = NULL;
+	g_autoptr(GHashTable) c = NULL;
+	enum inst_status st;
+	struct inst_job *j;
+	GHashTableIter it;
+	gpointer k, v;
+
+	c = vm_config_dup(g_hash_table_ref(config));
+	g_hash_table_iter_init(&it, row->config);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (g_str_has_prefix(k, "volatile.") && !g_hash_table_contains(c, k))
+			g_hash_table_insert(c, g_strdup(k), g_strdup(v));
+	if (vm_config_validate(c, row->config, false, &err) < 0)
+		return api_errorf(ret, 400, "%s", err);
+	if (ephemeral)
+		return api_errorf(ret, 400, "virtual machines cannot be ephemeral");
+	if (devs) {
+		g_autoptr(JsonNode) now = devices_node(row->devices);
+		g_autoptr(JsonNode) given = json_node_new(JSON_NODE_OBJECT);
+
+		json_node_set_object(given, devs);
+		if (!json_node_equal(now, given))
+			return api_errorf(ret, 400, "the devices of virtual machine '%s' change through "
+					  "/1.0/instances/%s/devices (lxlaunch device add|remove)",
+					  row->name, row->name);
+	}
+	st = status_of(m, row, NULL, &reason);
+	if (st < 0)
+		return api_errorf(ret, 500, "cannot read the state of instance '%s': %s", row->name,
+				  reason);
+	j = g_new0(struct inst_job, 1);
+	j->m = m;
+	j->vm = true;
+	j->name = g_strdup(row->name);
+	j->description = g_strdup(description);
+	j->devices = g_strdup(row->devices);
+	j->config = g_steal_pointer(&c);
+	if (st != INST_STOPPED)
+		j->restart_keys = vm_config_restart_keys(row->config, j->config);
+	return op_start(m, "Updating instance", "instances", url, update_work, j, inst_job_free, ret);
 }
 
 /* PUT (@replace) or PATCH: writable fields, or {"restore": "SNAP"} (PUT) */
@@ -1038,6 +1186,8 @@ static int instance_update(struct mgr *m, const struct api_req *req, struct api_
 			config = (g_hash_table_unref(config),
 				  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free));
 	}
+	if (vm_is_vm(m, row->name))
+		return vm_update(m, row, url, description, ephemeral, devs, config, ret);
 	r = config_validate(config, &limits, ret);
 	if (r < 0) {
 		limits_done(&limits);
@@ -1215,6 +1365,9 @@ static int instance_rename(struct mgr *m, const struct api_req *req, struct api_
 		return r;
 	if (streq(to, row->name))
 		return api_errorf(ret, 409, "instance '%s' already has that name", to);
+	if (vm_is_vm(m, row->name))
+		return api_errorf(ret, 400, "renaming a virtual machine is not supported: copy it "
+				  "under the new name and delete it");
 	if (inst_db_get(m->db, to, &existing) >= 0)
 		return api_errorf(ret, 409, "instance '%s' already exists", to);
 	lxcpath = inst_rt_lxcpath(m);

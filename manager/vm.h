@@ -33,17 +33,30 @@ int vm_rt_destroy(struct mgr *m, const char *name, char **ret_err);
 int vm_rt_freeze(struct mgr *m, const char *name, char **ret_err);
 int vm_rt_unfreeze(struct mgr *m, const char *name, char **ret_err);
 
-/* POST /1.0/instances with type virtual-machine (spec §4.1): source none, config vm.kernel
- * (required), vm.initrd, vm.append, limits.memory (default 256MiB), limits.cpu (count,
- * default 1), devices.root {type disk, path /, pool, size (default 1GiB)}. @o is the request
- * body, already checked for unknown fields. Sync checks (4xx), then an async operation. */
+/* POST /1.0/instances with type virtual-machine (spec §4.1): source none with config
+ * vm.kernel (required), vm.initrd, vm.append; or source {type image, source: host path of a
+ * raw or qcow2 disk image}, imported into the root disk (qemu-img convert, step
+ * instance-create/image) and booted by the firmware, with config image.source and
+ * image.format recorded; limits.memory (default 256MiB), limits.cpu (count, default 1),
+ * devices.root {type disk, path /, pool, size (default 1GiB, at least the image's size)}.
+ * @o is the request body, already checked for unknown fields. Sync checks (4xx), then an
+ * async operation. (A copy, source type copy, is instances.c's.) */
 int vm_instances_create(struct mgr *m, JsonObject *o, struct api_resp *ret);
+
+/* Marks instance @name, whose root volume is on @p, as a VM (its marker file, holding the
+ * path of the volume's root.img). -EIO with *ret_err. */
+struct pool;
+int vm_mark(struct mgr *m, const char *name, const struct pool *p, char **ret_err);
 
 /* Adds device @dev (string map @cfg, already validated by vm_dev_parse()) to the running VM
  * @name through QMP; on failure nothing stays in QEMU. */
 int vm_dev_attach(struct mgr *m, const char *name, const char *dev, GHashTable *cfg,
 		  char **ret_err);
-/* Removes it: device_del, DEVICE_DELETED for its id within @timeout_s, then blockdev-del. */
+/* Removes it: device_del, DEVICE_DELETED for its id within @timeout_s (the environment
+ * variable LXKIT_VM_DETACH_TIMEOUT, seconds, overrides it for tests), then blockdev-del.
+ * When the event does not come, -ETIMEDOUT with an error saying the device stays attached
+ * (QEMU finishes the removal when the guest releases it); a device QEMU no longer has
+ * (released since) is finished without error. */
 int vm_dev_detach(struct mgr *m, const char *name, const char *dev, GHashTable *cfg,
 		  int timeout_s, char **ret_err);
 /* Checks @cfg for a VM: keys and values, a disk's source exists (unless required=false), a

@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# lxmanagerd virtual machines from a disk image, their config changes, snapshots and copies
+# (issue 10): a bootable disk image of the test guest (helpers/vm-disk-build.sh: MBR, FAT16,
+# SYSLINUX, the guest's kernel and initramfs), converted to qcow2, is imported into a VM's root
+# disk (source type image) and SeaBIOS boots it to the guest's /init; PATCH/PUT of the running
+# VM's config stores limits.* for its next start and says so, bad values are 400 and change
+# nothing; a snapshot of the running VM (QMP stop, copy, cont) brings a marker written into
+# the disk back on restore; a copy of the stopped VM has the same disk and devices.
+# Environment: MGR_BIN, LXT_VM_CACHE (where the guest and its disk image are cached).
+. "$(dirname "$0")/test-manager-lib.sh"
+
+T0=$(date +%s.%N)
+mgr_init
+lxt_require_tools qemu-system-x86_64 qemu-img busybox mkfs.vfat mcopy syslinux cmp
+: "${LXT_VM_CACHE:=$MGR_LIB_DIR/../../build/vmguest-cache}"
+GUEST=$(bash "$MGR_LIB_DIR/helpers/vm-guest-build.sh" "$LXT_VM_CACHE" 2>"$MGR_T/guest-build.err") ||
+	lxt_skip "cannot build the test guest: $(tail -1 "$MGR_T/guest-build.err")"
+KERNEL=$(sed -n 1p <<<"$GUEST")
+INITRD=$(sed -n 2p <<<"$GUEST")
+DISK=$(bash "$MGR_LIB_DIR/helpers/vm-disk-build.sh" "$LXT_VM_CACHE" "$KERNEL" "$INITRD" 2>"$MGR_T/disk-build.err") ||
+	lxt_bail "cannot build the guest's disk image: $(tail -1 "$MGR_T/disk-build.err")"
+
+vm_kill_all() { # QEMU processes of this test, by the pids in their pidfiles
+	local pf pid
+	for pf in "$MGR_RUN"/vms/*/qemu.pid; do
+		[ -f "$pf" ] || continue
+		pid=$(cat "$pf")
+		if [ -n "$pid" ] && grep -q qemu "/proc/$pid/comm" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null
+			lxt_diag "cleanup: killed QEMU $pid ($pf)"
+		fi
+	done
+}
+trap '_mgr_rc=$?; vm_kill_all; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
+
+mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
+mgr_req POST /1.0/storage-pools '{"name":"vp","driver":"dir"}'
+[ "$MGR_CODE" = 201 ] || lxt_bail "dir pool: HTTP $MGR_CODE $(mgr_jq .error)"
+
+CON=$MGR_STATE/logs/vmd/console.log
+console_wait() { # ERE [TIMEOUT-S]
+	local i n=$((${2:-30} * 10))
+	for ((i = 0; i < n; i++)); do
+		tr -d '\r' <"$CON" 2>/dev/null | grep -Eq "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+op_ok() { # DESC: the last async request's operation succeeded
+	local st sync=$MGR_BODY
+	mgr_wait_op >"$MGR_T/op.status"
+	st=$(cat "$MGR_T/op.status")
+	if [ "$st" = Success ]; then
+		lxt_pass "$1 ($(printf '%.1f' "$(echo "$(date +%s.%N) - $T0" | bc)") s)"
+	else
+		lxt_fail "$1" "$st: $(mgr_jq .metadata.err) $(jq -r .error <<<"$sync")" Success
+	fi
+}
+vm_body() { # NAME IMAGE [SIZE]: a create request from a disk image
+	jq -cn --arg n "$1" --arg i "$2" --arg s "${3-}" \
+		'{name:$n,type:"virtual-machine",source:{type:"image",source:$i},
+		  config:{"limits.memory":"256MiB"},
+		  devices:{root:({type:"disk",path:"/",pool:"vp"} + (if $s == "" then {} else {size:$s} end))}}'
+}
+MARK_OFF=$((60 * 1024 * 1024))	# beyond the image's 48 MiB, inside the 64 MiB root disk
+mark_write() { printf '%-16s' "$2" | dd of="$1" bs=1 seek="$MARK_OFF" conv=notrunc status=none; }
+mark_read() { dd if="$1" bs=1 skip="$MARK_OFF" count=16 status=none | tr -d ' \0'; }
+
+# --- the image: qcow2 of the raw bootable disk ---
+QCOW=$MGR_T/guest.qcow2
+qemu-img convert -f raw -O qcow2 "$DISK" "$QCOW" || lxt_bail "qemu-img convert to qcow2 failed"
+qemu-img create -q -f qcow2 -b "$QCOW" -F qcow2 "$MGR_T/overlay.qcow2" || lxt_bail "qemu-img create failed"
+mkdir "$MGR_T/adir"
+
+# --- create: errors, then vmd from the qcow2 image ---
+mgr_expect POST /1.0/instances "$(vm_body vmd "$MGR_T/missing.img")" 400 \
+	"an image that does not exist: 400" "not a readable absolute path"
+mgr_expect POST /1.0/instances "$(vm_body vmd "$MGR_T/adir")" 400 \
+	"a directory as the image: 400" "not a regular file"
+mgr_expect POST /1.0/instances "$(vm_body vmd "$MGR_T/overlay.qcow2")" 400 \
+	"a qcow2 with a backing file: 400" "has a backing file"
+mgr_expect POST /1.0/instances "$(vm_body vmd "$QCOW" 16MiB)" 400 \
+	"a root disk smaller than the image: 400" "smaller than the disk image"
+mgr_expect POST /1.0/instances '{"name":"vmd","type":"virtual-machine","source":{"type":"image"},"devices":{"root":{"type":"disk","path":"/","pool":"vp"}}}' \
+	400 "source type image without a source: 400" "needs 'source'"
+mgr_req GET /1.0/instances
+lxt_is "$(mgr_jq -c .metadata)" "[]" "... and no instance was made"
+
+TB=$(date +%s.%N)
+mgr_req POST /1.0/instances "$(vm_body vmd "$QCOW" 64MiB)"
+op_ok "vmd created from the qcow2 image (imported with qemu-img convert)"
+mgr_req GET /1.0/instances/vmd
+lxt_is "$(mgr_jq -r '.metadata.config["image.format"]')/$(mgr_jq -r '.metadata.config["vm.kernel"]')" "qcow2/null" \
+	"its config records image.format=qcow2 and has no vm.kernel"
+ROOT=$(cat "$MGR_STATE/vms/vmd/vm" 2>/dev/null)
+lxt_is "$(stat -c %s "$ROOT" 2>&1)" 67108864 "its root disk is a 64MiB raw root.img"
+lxt_true "its first 48MiB are the image's" cmp -n 50331648 "$DISK" "$ROOT"
+mgr_req PUT /1.0/instances/vmd/state '{"action":"start"}'
+op_ok "vmd started"
+mgr_req GET /1.0/instances/vmd/state
+QPID=$(mgr_jq .metadata.pid)
+CMDLINE=$(tr '\0' ' ' <"/proc/$QPID/cmdline" 2>/dev/null)
+lxt_false "QEMU $QPID has no -kernel: the firmware boots the disk" grep -q -- "-kernel" <<<"$CMDLINE"
+if console_wait 'LXKIT-GUEST-READY' 60; then
+	lxt_pass "SeaBIOS and SYSLINUX booted the disk to the guest's /init ($(echo "$(date +%s.%N) - $TB" | bc) s from create)"
+else
+	lxt_fail "the guest booted from the disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-GUEST-READY"
+fi
+lxt_true "... through SYSLINUX on the disk" console_wait '^SYSLINUX ' 1
+
+# --- config changes of the running VM ---
+mgr_req PATCH /1.0/instances/vmd '{"config":{"limits.memory":"512MiB","user.note":"x"}}'
+op_ok "PATCH limits.memory=512MiB of the running vmd"
+lxt_is "$(mgr_jq -c .metadata.metadata.restart_required)" '["limits.memory"]' \
+	"... the operation says limits.memory applies at the next start"
+lxt_match "$(tr '\0' ' ' <"/proc/$QPID/cmdline")" " -m 256 " "... QEMU still has 256 MiB"
+for bad in '{"config":{"limits.memory":"12MiB"}}|at least 64MiB' \
+	'{"config":{"limits.cpu":"two"}}|vCPU count' \
+	'{"config":{"boot.autostart":"maybe"}}|boot.autostart' \
+	'{"config":{"vm.initrd":"/etc/hostname"}}|need .vm.kernel' \
+	"{\"config\":{\"vm.kernel\":\"$MGR_T/nope\"}}|not a readable" \
+	'{"config":{"volatile.x":"1"}}|written by the manager' \
+	'{"config":{"raw.lxc":"x"}}|does not apply to a virtual machine' \
+	'{"devices":{"root":{"type":"disk","path":"/","pool":"vp"},"x":{"type":"disk","source":"/dev/null"}}}|change through'; do
+	mgr_expect PATCH /1.0/instances/vmd "${bad%|*}" 400 "PATCH ${bad%|*}: 400" "${bad#*|}"
+done
+mgr_req GET /1.0/instances/vmd
+lxt_is "$(mgr_jq -r '.metadata.config | [.["limits.memory"], .["limits.cpu"], .["user.note"], .["boot.autostart"]] | join(",")')" \
+	"512MiB,,x," "... and the config is unchanged by them"
+BODY=$(mgr_jq -c '.metadata | .config["boot.autostart"] = "false" | del(.config["user.note"])')
+mgr_req PUT /1.0/instances/vmd "$BODY"
+op_ok "GET-edit-PUT (boot.autostart=false, user.note dropped, devices as they are)"
+lxt_is "$(mgr_jq -c .metadata.metadata.restart_required)" "null" "... nothing waits for a restart"
+mgr_req GET /1.0/instances/vmd
+lxt_is "$(mgr_jq -r '.metadata.config | [.["boot.autostart"], .["user.note"], .["limits.memory"]] | join(",")')" \
+	"false,,512MiB" "... stored"
+
+# --- snapshot of the running VM, restore ---
+mark_write "$ROOT" LXKIT-MARK-A
+mgr_req POST /1.0/instances/vmd/snapshots '{"name":"s1"}'
+op_ok "snapshot s1 of the running vmd (QMP stop, copy of root.img, cont)"
+mgr_req GET /1.0/instances/vmd/state
+lxt_is "$(mgr_jq -r .metadata.status) $(mgr_jq -r .metadata.pid)" "Running $QPID" "vmd runs on in the same QEMU"
+mgr_req GET /1.0/instances/vmd/snapshots
+lxt_is "$(mgr_jq -c .metadata)" '["/1.0/instances/vmd/snapshots/s1"]' "the snapshot list has s1"
+mark_write "$ROOT" LXKIT-MARK-B
+lxt_is "$(mark_read "$ROOT")" LXKIT-MARK-B "the disk's marker changed to B"
+mgr_expect PUT /1.0/instances/vmd '{"restore":"s9"}' 404 "restoring a snapshot that does not exist: 404" "not found"
+mgr_req PUT /1.0/instances/vmd '{"restore":"s1"}'
+op_ok "vmd restored from s1 while running (QEMU stopped, disk replaced, started again)"
+lxt_is "$(mark_read "$ROOT")" LXKIT-MARK-A "the marker of s1 (A) is back"
+mgr_req GET /1.0/instances/vmd/state
+NPID=$(mgr_jq -r .metadata.pid)
+lxt_true "vmd runs again in a new QEMU ($QPID -> $NPID)" test "$(mgr_jq -r .metadata.status)" = Running -a "$NPID" != "$QPID"
+lxt_match "$(tr '\0' ' ' <"/proc/$NPID/cmdline" 2>/dev/null)" " -m 512 " "... with the stored limits.memory (512 MiB)"
+mgr_req PUT /1.0/instances/vmd/state '{"action":"stop","force":true}'
+op_ok "vmd stopped"
+
+# --- copy of the stopped VM ---
+mgr_expect POST /1.0/instances '{"name":"vmc","type":"container","source":{"type":"copy","source":"vmd"}}' \
+	400 "a copy of a VM as a container: 400" "is a virtual-machine"
+mgr_expect POST /1.0/instances '{"name":"vmc","source":{"type":"copy","source":"vmd"},"devices":{"root":{"type":"disk","path":"/","pool":"vp"}}}' \
+	400 "a copy of a VM with other devices: 400" "takes its devices"
+mgr_req POST /1.0/instances/vmd/devices/d1 "{\"type\":\"disk\",\"source\":\"$DISK\",\"readonly\":\"true\"}"
+op_ok "a second disk d1 stored on the stopped vmd"
+mgr_req POST /1.0/instances '{"name":"vmc","type":"virtual-machine","source":{"type":"copy","source":"vmd"}}'
+op_ok "vmd copied to vmc"
+mgr_req GET /1.0/instances/vmc
+lxt_is "$(mgr_jq -r .metadata.type) $(mgr_jq -r '.metadata.config["limits.memory"]') $(mgr_jq -c '.metadata.devices | keys')" \
+	'virtual-machine 512MiB ["d1","root"]' "vmc is a virtual-machine with vmd's config and devices"
+CROOT=$(cat "$MGR_STATE/vms/vmc/vm" 2>/dev/null)
+lxt_true "vmc has its own root disk ($CROOT)" test -n "$CROOT" -a "$CROOT" != "$ROOT" -a -f "$CROOT"
+lxt_true "... with vmd's content" cmp "$ROOT" "$CROOT"
+mark_write "$ROOT" LXKIT-MARK-C
+lxt_is "$(mark_read "$CROOT")" LXKIT-MARK-A "... a copy: vmd's later change is not in it"
+mgr_req GET /1.0/instances/vmc/snapshots
+lxt_is "$(mgr_jq -c .metadata)" '["/1.0/instances/vmc/snapshots/s1"]' "... and vmd's snapshot s1 came along"
+
+# --- snapshot delete, instance delete ---
+mgr_req DELETE /1.0/instances/vmd/snapshots/s1
+op_ok "snapshot s1 of vmd deleted"
+mgr_req GET /1.0/instances/vmd/snapshots
+lxt_is "$(mgr_jq -c .metadata)" '[]' "vmd has no snapshots left"
+for n in vmc vmd; do
+	mgr_req DELETE /1.0/instances/$n
+	op_ok "$n deleted"
+done
+lxt_false "vmd's root disk is gone" test -e "$ROOT"
+lxt_false "vmc's root disk is gone" test -e "$CROOT"
+
+lxt_diag "total $(echo "$(date +%s.%N) - $T0" | bc) s"
+mgr_stop TERM
+lxt_is "$MGR_EXIT" 0 "lxmanagerd exits 0"
+lxt_done

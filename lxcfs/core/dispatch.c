@@ -264,7 +264,27 @@ static void d_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	release_any(req, ino, fi, true);
 }
 
+/* FUSE_INIT (Documentation/filesystems/fuse.rst): two connection limits, both for memory.
+ * - max_write, the largest FUSE_WRITE the kernel sends: libfuse gives every worker a receive
+ *   buffer of max_write plus a header, 1 MiB + 4 KiB by default. Only cgroupfs files and PSI
+ *   triggers take writes, and the kernel's cgroupfs takes at most a page per write(2), so
+ *   64 KiB splits nothing a cgroup file would accept whole.
+ * - max_background, the background requests (RELEASE of a closed file) in flight, 12 by
+ *   default: with hundreds of readers, closes waited in the kernel's background queue behind
+ *   every open and read, each keeping its file's rendered text alive in this daemon. */
+#define CORE_MAX_WRITE (64u << 10)		/* bytes */
+#define CORE_MAX_BACKGROUND 256u		/* requests */
+
+static void d_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void) userdata;
+	conn->max_write = CORE_MAX_WRITE;
+	conn->max_background = CORE_MAX_BACKGROUND;
+	conn->congestion_threshold = CORE_MAX_BACKGROUND * 3 / 4;
+}
+
 const struct fuse_lowlevel_ops core_dispatch_ops = {
+	.init = d_init,
 	.lookup = d_lookup,
 	.forget = d_forget,
 	.forget_multi = d_forget_multi,

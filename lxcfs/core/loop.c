@@ -233,6 +233,7 @@ int loop_run(struct fuse_session *se, unsigned max_threads)
 	struct loop l = { .se = se, .fd = fuse_session_fd(se) };
 	struct fuse_buf buf = {};
 	unsigned since_check = 0;
+	bool init_done = false;
 	sigset_t all, old;
 	int r = 0;
 
@@ -290,6 +291,13 @@ int loop_run(struct fuse_session *se, unsigned max_threads)
 		}
 		fuse_session_process_buf(se, &buf);
 		atomic_store(&l.busy, false);
+		if (!init_done) {
+			/* the buffer INIT came in was sized before INIT set max_write (1 MiB by
+			 * default): the next receive allocates one of the negotiated size */
+			init_done = true;
+			free(buf.mem);
+			buf.mem = NULL;
+		}
 		r = 0;
 	}
 	if (r < 0)

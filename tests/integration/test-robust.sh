@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The daemon under abuse: readers killed mid-request, cgroups removed under open files, 16
 # parallel readers with cgroup churn (LX-17), SIGUSR1 reloads and SIGUSR2 toggles while files
-# are read (LX-20). The daemon must stay up, answer every read in time and keep its values.
+# are read (LX-20), 200 readers against the daemon's peak RSS (issue 7). The daemon must stay
+# up, answer every read in time and keep its values.
 . "$(dirname "$0")/lib.sh"
 lxt_init memory cpuset cpu cpuacct
 
@@ -375,6 +376,31 @@ lxt_match "$(cat "$DAEMON_LOG")" 'Switched into virtualization mode' "SIGUSR2 ag
 # SIGUSR2 toggled while 4 readers run (ends in virtualization mode: 8 toggles)
 signal_during_reads USR2 8 0.4 4 usr2 "SIGUSR2 x8 during reads: reader %s has no errors"
 lxt_is "$(memtotal_in "$BOX")" 262144 "SIGUSR2 x8: virtualized again (262144 kB)"
+
+# --- 5. issue 7: memory under 200 readers -----------------------------------------------------
+# 200 processes open/read/close meminfo for 3 s. Two things grew the daemon with the number of
+# readers: every closed file's rendered text stayed here until its RELEASE came, and the kernel
+# let only 12 RELEASEs in at a time (max_background) behind every open and read; and each
+# worker had a 1 MiB receive buffer. The peak RSS must stay within issue 7's 16 MB.
+if [ -x "${LXT_BENCH:-}" ]; then
+	read -r box_mem box_set <<<"$BOX"
+	hwm0=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$DAEMON_PID/status")
+	lxt_true "200 readers: 3 s of open/read/close of meminfo in a 256M cgroup, no errors" \
+		"$LXT_BENCH" -n 200 -s 3 -c "$LXT_CGROOT/$box_mem" -c "$LXT_CGROOT/$box_set" \
+		-m "$MNT" -P "$DAEMON_PID" -l robust-200 proc/meminfo
+	hwm1=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$DAEMON_PID/status")
+	lxt_diag "daemon VmHWM: $hwm0 kB before the 200 readers, $hwm1 kB after"
+	if [ "${LXT_SANITIZED:-0}" = 1 ]; then
+		lxt_skip_case "200 readers: daemon peak RSS at most 16 MB" \
+			"sanitizer build: ASan's shadow memory and quarantine, RSS is not comparable"
+	else
+		lxt_true "200 readers: daemon peak RSS (VmHWM $hwm1 kB) at most 16 MB" \
+			test "${hwm1:-99999999}" -le 16384
+	fi
+	lxt_true "200 readers: daemon alive" lxt_alive "$DAEMON_PID"
+else
+	lxt_skip_case "200 readers: daemon peak RSS at most 16 MB" "LXT_BENCH (tests/bench/lxcfs-bench) not built"
+fi
 
 lxt_true "daemon alive at the end (kill -0)" kill -0 "$DAEMON_PID"
 umount "$T/bind-meminfo" && LXT_MOUNTS=()

@@ -10,7 +10,7 @@ lxt_init cpu
 T=$(mktemp -d "/tmp/lxkit-test-$$-la-XXXX") || lxt_bail "mktemp failed"
 LXT_TMPDIRS+=("$T")
 BUSY_SECONDS=30
-STRESS_SECONDS=${LXT_STRESS_SECONDS:-40}
+STRESS_SECONDS=${LXT_STRESS_SECONDS:-25}
 # "L1 L5 L15 running/total last"
 LA_RE='^([0-9]+\.[0-9]{2}) ([0-9]+\.[0-9]{2}) ([0-9]+\.[0-9]{2}) ([0-9]+)/([0-9]+) ([0-9]+)$'
 

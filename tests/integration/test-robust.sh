@@ -11,7 +11,7 @@ T=$(mktemp -d "/tmp/lxkit-test-$$-rob-XXXX") || lxt_bail "mktemp failed"
 LXT_TMPDIRS+=("$T")
 MIB=1048576
 HOST_TOTAL=$(lxt_host_memtotal)
-STRESS_SECONDS=${LXT_STRESS_SECONDS:-60}
+STRESS_SECONDS=${LXT_STRESS_SECONDS:-40}
 FILES=(proc/meminfo proc/swaps proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/diskstats
 	proc/slabinfo sys/devices/system/cpu/online sys/devices/system/cpu/offline
 	sys/devices/system/cpu/cpu0/topology/core_id sys/devices/system/cpu/present

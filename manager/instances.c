@@ -729,7 +729,7 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 				  "-, starting with a letter, not ending with '-'", name);
 	if (streq(type, "virtual-machine") && !source_is_copy(o))	/* issue 10: vm.c */
 		return vm_instances_create(m, o, ret);
-	if (!streq(type, "container"))
+	if (!streq(type, "container") && !streq(type, "virtual-machine"))	/* VM: a copy */
 		return api_errorf(ret, 400, "invalid instance type '%s': expected 'container' or "
 				  "'virtual-machine'", type);
 	if (json_object_has_member(o, "profiles")) {

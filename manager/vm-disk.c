@@ -141,3 +141,13 @@ int vm_image_import(const char *src, const char *format, const char *dst, char *
 		return fail(ret_err, -EIO, "cannot import disk image '%s': %s", src, err);
 	return 0;
 }
+
+int vm_detach_timeout_s(int default_s)
+{
+	const char *e = g_getenv("LXKIT_VM_DETACH_TIMEOUT");
+	guint64 n;
+
+	if (e && g_ascii_string_to_unsigned(e, 10, 1, 3600, &n, NULL))
+		return (int) n;
+	return default_s;
+}

@@ -35,3 +35,8 @@ int vm_image_probe(const char *path, char **ret_format, uint64_t *ret_size, char
  * @dst, which is at least as large: `qemu-img convert -n -f FORMAT -O raw`. -EIO on failure
  * (@dst then holds a partial copy: the caller removes it). */
 int vm_image_import(const char *src, const char *format, const char *dst, char **ret_err);
+
+/* The time in seconds to wait for QEMU's DEVICE_DELETED after device_del: @default_s, or the
+ * environment variable LXKIT_VM_DETACH_TIMEOUT (1-3600 seconds) when set, so that tests can
+ * make a guest that does not release a device fail quickly. */
+int vm_detach_timeout_s(int default_s);

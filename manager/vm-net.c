@@ -14,6 +14,7 @@
 #include "qmp.h"
 #include "tap.h"
 #include "util/run.h"
+#include "vm-disk.h"
 #include "vm-net.h"
 
 #define QMP_TIMEOUT_MS 10000
@@ -373,10 +374,19 @@ static int vm_nic_detach(struct mgr *m, const char *inst, const char *dev, char 
 		return r;
 	cmd = qmp_cmd("device_del", "id", devid, NULL);
 	r = qmp_execute(q, cmd, QMP_TIMEOUT_MS, NULL, ret_err);
-	if (r >= 0)
-		r = qmp_wait_event(q, "DEVICE_DELETED", devid, NIC_DETACH_TIMEOUT_MS, ret_err);
+	if (r < 0 && *ret_err && strstr(*ret_err, "not found")) {
+		/* an earlier removal timed out and the guest released the nic since */
+		g_clear_pointer(ret_err, g_free);
+		r = 1;
+	} else if (r >= 0) {
+		r = qmp_wait_event(q, "DEVICE_DELETED", devid,
+				   vm_detach_timeout_s(NIC_DETACH_TIMEOUT_MS / 1000) * 1000, ret_err);
+	}
 	if (r < 0) {
-		char *msg = g_strdup_printf("the guest did not release nic '%s': %s", dev, *ret_err);
+		char *msg = g_strdup_printf("the guest did not release nic '%s' (%s): it stays "
+					    "attached and configured; QEMU completes the removal "
+					    "when the guest releases it, remove it again then", dev,
+					    *ret_err);
 
 		g_free(*ret_err);
 		*ret_err = msg;

@@ -421,9 +421,7 @@ int vm_dev_detach(struct mgr *m, const char *name, const char *dev, GHashTable *
 	g_autofree char *id = vm_dev_qemu_id(dev);
 	g_autoptr(qmp_t) q = NULL;
 	struct vm_dev d;
-	const char *e;
 	bool gone = false;
-	guint64 n;
 	int r;
 
 	r = vm_dev_parse(dev, cfg, &d, ret_err);
@@ -431,9 +429,7 @@ int vm_dev_detach(struct mgr *m, const char *name, const char *dev, GHashTable *
 		r = qmp_connect(sock, QMP_TIMEOUT_MS, &q, ret_err);
 	if (r < 0)
 		return r;
-	e = g_getenv("LXKIT_VM_DETACH_TIMEOUT");	/* tests: seconds */
-	if (e && g_ascii_string_to_unsigned(e, 10, 1, 3600, &n, NULL))
-		timeout_s = (int) n;
+	timeout_s = vm_detach_timeout_s(timeout_s);	/* tests: LXKIT_VM_DETACH_TIMEOUT */
 	cmd = vm_dev_del_cmd(&d);
 	r = qmp_execute(q, cmd, QMP_TIMEOUT_MS, NULL, ret_err);
 	if (r < 0) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Nic devices at run time: VM taps and container hotplug (vm-net.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -128,13 +129,108 @@ static GPtrArray *nic_maps(const char *devices_json, GPtrArray **ret_names)
 	return maps;
 }
 
-static int vm_macvlan_refused(const char *dev, char **ret_err)
+static bool is_macvtap(const char *ifname)
 {
-	*ret_err = g_strdup_printf("device '%s': nictype 'macvlan' is not supported for virtual "
-				   "machines here (it needs a macvtap device, a host link that "
-				   "outlives QEMU, which the manager does not manage yet): use "
-				   "nictype=bridged", dev);
-	return -EINVAL;
+	g_autofree char *p = g_strdup_printf("/sys/class/net/%s/macvtap", ifname);
+
+	return access(p, F_OK) == 0;
+}
+
+static void macvtap_delete(const char *ifname)
+{
+	const char *del[] = { "ip", "link", "del", ifname, NULL };
+	g_autofree char *err = NULL;
+
+	if (is_macvtap(ifname) && run_tool(del, NULL, &err) < 0)
+		log_error("Cannot delete macvtap '%s': %s", ifname, err);
+}
+
+/* Creates the macvtap @ifname (mode bridge, address @mac, MTU @mtu when > 0) on @parent, sets
+ * it up and opens its /dev/tapN. 0 and *ret_fd, or -errno with *ret_err; nothing left behind. */
+static int macvtap_open(const char *ifname, const char *parent, const char *mac, unsigned mtu,
+			int *ret_fd, char **ret_err)
+{
+	g_autofree char *mtus = g_strdup_printf("%u", mtu), *dev = NULL;
+	/* "mtu N" (only when asked: else the parent's) goes before "type" */
+	const char *add[] = { "ip", "link", "add", "link", parent, "name", ifname, "address", mac,
+			      mtu ? "mtu" : "type", mtu ? mtus : "macvtap", mtu ? "type" : "mode",
+			      mtu ? "macvtap" : "bridge", mtu ? "mode" : NULL, "bridge", NULL };
+	const char *up[] = { "ip", "link", "set", ifname, "up", NULL };
+	unsigned idx;
+	int fd = -1, r;
+
+	if (if_nametoindex(parent) == 0) {
+		*ret_err = g_strdup_printf("network device %s missing", parent);
+		return -ENODEV;
+	}
+	if (is_macvtap(ifname))	/* left by a VM that exited by itself */
+		macvtap_delete(ifname);
+	if (if_nametoindex(ifname) != 0) {
+		*ret_err = g_strdup_printf("host interface '%s' already exists", ifname);
+		return -EEXIST;
+	}
+	r = run_tool(add, NULL, ret_err);
+	if (r < 0)
+		return r;
+	r = run_tool(up, NULL, ret_err);
+	idx = if_nametoindex(ifname);
+	dev = g_strdup_printf("/dev/tap%u", idx);
+	/* devtmpfs makes the node when the link registers; give it a moment */
+	for (int i = 0; r >= 0 && fd < 0 && i < 20; i++) {
+		fd = open(dev, O_RDWR | O_CLOEXEC);
+		if (fd < 0 && errno != ENOENT) {
+			r = -errno;
+			*ret_err = g_strdup_printf("cannot open %s: %s", dev, g_strerror(errno));
+		} else if (fd < 0) {
+			g_usleep(50 * 1000);
+		}
+	}
+	if (r >= 0 && fd < 0) {
+		r = -ENOENT;
+		*ret_err = g_strdup_printf("%s of macvtap '%s' did not appear", dev, ifname);
+	}
+	if (r < 0) {
+		macvtap_delete(ifname);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* The host side of nic @dev (config @d, MAC @mac): a tap on the bridge or a macvtap */
+static int nic_host_open(const char *dev, GHashTable *d, const char *host, const char *mac,
+			 int *ret_fd, bool *ret_macvtap, char **ret_err)
+{
+	const char *parent = g_hash_table_lookup(d, "parent");
+	g_autofree char *err = NULL;
+	bool mv = g_strcmp0(g_hash_table_lookup(d, "nictype"), "macvlan") == 0;
+	int r;
+
+	*ret_macvtap = mv;
+	r = mv ? macvtap_open(host, parent ? parent : "", mac, nic_mtu(d), ret_fd, &err) :
+		 tap_open_on_bridge(host, parent ? parent : "", nic_mtu(d), ret_fd, &err);
+	if (r < 0)
+		*ret_err = g_strdup_printf("device '%s': %s", dev, err);
+	return r;
+}
+
+void vm_net_release(struct mgr *m, const char *name)
+{
+	g_autoptr(instance_row_t) row = NULL;
+	g_autoptr(GPtrArray) names = NULL, maps = NULL;
+
+	if (inst_db_get(m->db, name, &row) < 0)
+		return;
+	maps = nic_maps(row->devices, &names);
+	for (guint i = 0; i < maps->len; i++) {
+		GHashTable *d = maps->pdata[i];
+		g_autofree char *host = NULL;
+
+		if (g_strcmp0(g_hash_table_lookup(d, "nictype"), "macvlan") != 0)
+			continue;
+		host = nic_host_name(name, names->pdata[i], d);
+		macvtap_delete(host);
+	}
 }
 
 int vm_net_open(struct mgr *m, const struct instance_row *row, GPtrArray **ret_nics,
@@ -150,34 +246,41 @@ int vm_net_open(struct mgr *m, const struct instance_row *row, GPtrArray **ret_n
 		GHashTable *d = maps->pdata[i];
 		const char *dev = names->pdata[i], *parent = g_hash_table_lookup(d, "parent");
 		struct vm_nic *n;
-		g_autofree char *err = NULL;
 
-		if (g_strcmp0(g_hash_table_lookup(d, "nictype"), "bridged") != 0)
-			return vm_macvlan_refused(dev, ret_err);
 		n = g_new0(struct vm_nic, 1);
 		n->fd = -EBADF;
 		n->dev = g_strdup(dev);
 		n->tap = nic_host_name(row->name, dev, d);
 		n->mac = nic_mac(row, dev, d, &cfg);
 		g_ptr_array_add(nics, n);
-		r = tap_open_on_bridge(n->tap, parent ? parent : "", nic_mtu(d), &n->fd, &err);
-		if (r < 0) {
-			*ret_err = g_strdup_printf("device '%s': %s", dev, err);
-			return r;	/* the taps made so far go with their descriptors */
-		}
-		log_info("VM '%s': nic '%s' is tap %s on bridge %s, MAC %s", row->name, dev, n->tap,
-			 parent, n->mac);
+		r = nic_host_open(dev, d, n->tap, n->mac, &n->fd, &n->macvtap, ret_err);
+		if (r < 0)
+			goto fail;
+		log_info("VM '%s': nic '%s' is %s %s on %s, MAC %s", row->name, dev,
+			 n->macvtap ? "macvtap" : "tap", n->tap, parent, n->mac);
 	}
 	if (cfg) {
 		r = inst_db_update(m->db, row->name, row->description, cfg, row->devices,
 				   row->ephemeral);
 		if (r < 0) {
 			*ret_err = g_strdup_printf("cannot store the MAC addresses of '%s'", row->name);
-			return r;
+			goto fail;
 		}
 	}
 	*ret_nics = g_steal_pointer(&nics);
 	return 0;
+fail:
+	/* taps go with their descriptors; macvtaps are links */
+	for (guint i = 0; i < nics->len; i++) {
+		struct vm_nic *n = nics->pdata[i];
+
+		if (n->macvtap && n->fd >= 0) {
+			close(n->fd);
+			n->fd = -EBADF;
+			macvtap_delete(n->tap);
+		}
+	}
+	return r;
 }
 
 char **vm_net_argv(char **argv, GPtrArray *nics)
@@ -304,36 +407,33 @@ static int vm_nic_attach(struct mgr *m, const char *inst, const char *dev, GHash
 			 char **ret_err)
 {
 	g_autofree char *tap = nic_host_name(inst, dev, d), *mac = NULL, *sock = qmp_sock(m, inst);
-	g_autofree char *fdname = g_strdup_printf("lxkit-fd-%s", dev), *err = NULL, *cmd = NULL;
+	g_autofree char *fdname = g_strdup_printf("lxkit-fd-%s", dev), *cmd = NULL;
 	g_autofree char *netid = g_strdup_printf("lxkit-net-%s", dev);
 	g_autofree char *devid = g_strdup_printf("lxkit-dev-%s", dev);
 	const char *parent = g_hash_table_lookup(d, "parent");
 	g_autoptr(qmp_t) q = NULL;
+	bool mv = false;
 	int fd = -EBADF, r;
 
-	if (g_strcmp0(g_hash_table_lookup(d, "nictype"), "bridged") != 0)
-		return vm_macvlan_refused(dev, ret_err);
 	r = store_mac(m, inst, dev, &mac, d, ret_err);
 	if (r < 0)
 		return r;
-	r = tap_open_on_bridge(tap, parent ? parent : "", nic_mtu(d), &fd, &err);
-	if (r < 0) {
-		*ret_err = g_strdup_printf("device '%s': %s", dev, err);
+	r = nic_host_open(dev, d, tap, mac, &fd, &mv, ret_err);
+	if (r < 0)
 		return r;
-	}
 	r = qmp_connect(sock, QMP_TIMEOUT_MS, &q, ret_err);
 	if (r >= 0)
 		r = qmp_getfd(q, fdname, fd, QMP_TIMEOUT_MS, ret_err);
-	close(fd);	/* QEMU holds its own copy now; the tap goes when QEMU drops it */
+	close(fd);	/* QEMU holds its own copy now; a tap goes when QEMU drops it */
 	if (r < 0)
-		return r;
+		goto fail;
 	cmd = qmp_cmd("netdev_add", "type", "tap", "id", netid, "fd", fdname, NULL);
 	r = qmp_execute(q, cmd, QMP_TIMEOUT_MS, NULL, ret_err);
 	if (r < 0) {
 		g_autofree char *c2 = qmp_cmd("closefd", "fdname", fdname, NULL), *e2 = NULL;
 
 		(void) qmp_execute(q, c2, QMP_TIMEOUT_MS, NULL, &e2);
-		return r;
+		goto fail;
 	}
 	/* the first free hotplug port; a taken one is an error reply */
 	for (unsigned i = 0; i < HOTPLUG_PORTS; i++) {
@@ -355,14 +455,19 @@ static int vm_nic_attach(struct mgr *m, const char *inst, const char *dev, GHash
 		g_free(*ret_err);
 		*ret_err = msg;
 		(void) qmp_execute(q, c2, QMP_TIMEOUT_MS, NULL, &e2);
-		return r;
+		goto fail;
 	}
-	log_info("VM '%s': nic '%s' hot-added as tap %s on bridge %s, MAC %s", inst, dev, tap,
-		 parent, mac);
+	log_info("VM '%s': nic '%s' hot-added as %s %s on %s, MAC %s", inst, dev,
+		 mv ? "macvtap" : "tap", tap, parent, mac);
 	return 0;
+fail:
+	if (mv)
+		macvtap_delete(tap);
+	return r;
 }
 
-static int vm_nic_detach(struct mgr *m, const char *inst, const char *dev, char **ret_err)
+static int vm_nic_detach(struct mgr *m, const char *inst, const char *dev, GHashTable *d,
+			 char **ret_err)
 {
 	g_autofree char *sock = qmp_sock(m, inst), *devid = g_strdup_printf("lxkit-dev-%s", dev);
 	g_autofree char *netid = g_strdup_printf("lxkit-net-%s", dev), *cmd = NULL;
@@ -394,7 +499,13 @@ static int vm_nic_detach(struct mgr *m, const char *inst, const char *dev, char 
 	}
 	g_free(cmd);
 	cmd = qmp_cmd("netdev_del", "id", netid, NULL);
-	return qmp_execute(q, cmd, QMP_TIMEOUT_MS, NULL, ret_err);	/* the tap goes with it */
+	r = qmp_execute(q, cmd, QMP_TIMEOUT_MS, NULL, ret_err);	/* a tap goes with it */
+	if (r >= 0 && g_strcmp0(g_hash_table_lookup(d, "nictype"), "macvlan") == 0) {
+		g_autofree char *host = nic_host_name(inst, dev, d);
+
+		macvtap_delete(host);
+	}
+	return r;
 }
 
 /* ---- containers: iproute2 in the container's network namespace ---- */
@@ -509,10 +620,9 @@ int nic_add(struct mgr *m, bool vm, const char *dev, GHashTable *cfg, char **ret
 	g_hash_table_iter_init(&it, cfg);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		json_object_set_string_member(o, k, v);
+	(void) vm;
 	if (nic_device_check(dev, o, ret_err) < 0)
 		return -EINVAL;
-	if (vm && g_strcmp0(g_hash_table_lookup(cfg, "nictype"), "bridged") != 0)
-		return vm_macvlan_refused(dev, ret_err);
 	return 0;
 }
 
@@ -528,7 +638,7 @@ int nic_stop(struct mgr *m, const char *inst, bool vm, pid_t pid, const char *de
 	     GHashTable *cfg, char **ret_err)
 {
 	if (vm)
-		return vm_nic_detach(m, inst, dev, ret_err);
+		return vm_nic_detach(m, inst, dev, cfg, ret_err);
 	return ct_nic_detach(inst, pid, dev, cfg, ret_err);
 }
 

@@ -9,8 +9,10 @@
  * The tap is not persistent: it goes when QEMU closes it (the VM stops, crashes, or the nic is
  * hot-removed: device_del, DEVICE_DELETED, netdev_del). Hot-added nics go on one of four PCIe
  * root ports "lxkit-port-0..3" that every VM has (q35's root bus takes no hotplug).
- * nictype=macvlan is refused for VMs (400): a macvtap device is a host link that outlives
- * QEMU and must be deleted by the manager, which is not built yet.
+ * A VM's nictype=macvlan nic is a macvtap link (mode bridge, the guest's MAC) on `parent`,
+ * made with iproute2, whose /dev/tapN descriptor QEMU gets the same way. A macvtap outlives
+ * QEMU: vm_net_release() deletes it when the VM stops, a start deletes a leftover of a VM
+ * that exited by itself, a hot-remove deletes it after netdev_del.
  *
  * A running container gets a hot-added nic with iproute2: a veth pair whose host end is on
  * the bridge and whose peer is created inside the container's network namespace under its
@@ -30,7 +32,8 @@ struct vm_nic {
 	char *dev;	/* the device name */
 	char *tap;	/* the host interface */
 	char *mac;
-	int fd;		/* the tap's /dev/net/tun descriptor; -EBADF once handed on */
+	int fd;		/* the tap's descriptor; -EBADF once handed on */
+	bool macvtap;	/* a macvtap link, deleted by vm_net_release(), not with fd */
 };
 void vm_nic_free(gpointer p);
 
@@ -50,6 +53,9 @@ char **vm_net_argv(char **argv, GPtrArray *nics);
  * foreground process to exit and closes the descriptors here. 0, or -EIO/-ENOENT with
  * *ret_err holding QEMU's stderr. */
 int vm_net_spawn(char **argv, GPtrArray *nics, char **ret_err);
+
+/* Deletes the macvtap links of the macvlan nics of VM @name (QEMU has exited). Logs failures. */
+void vm_net_release(struct mgr *m, const char *name);
 
 /* Whether the devices-map @d (string -> string) is a nic. */
 bool vm_net_is_nic(GHashTable *d);

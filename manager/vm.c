@@ -185,6 +185,8 @@ static void kill_qemu(struct mgr *m, const char *name, pid_t pid)
 	}
 	(void) g_unlink(sock);
 	(void) g_unlink(pf);
+	if (qemu_pid(m, name) <= 0)
+		vm_net_release(m, name);	/* macvtaps outlive QEMU */
 }
 
 int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
@@ -267,12 +269,14 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 		return r;
 	argv = vm_net_argv(vm_qemu_argv(&s), nics);
 	r = vm_net_spawn(argv, nics, ret_err);
-	if (r < 0)
-		return r;
-	pid = qemu_pid(m, name);
-	if (pid <= 0) {
+	pid = r < 0 ? 0 : qemu_pid(m, name);
+	if (r >= 0 && pid <= 0) {
 		*ret_err = g_strdup_printf("QEMU of '%s' exited at once (see %s)", name, serial);
-		return -EIO;
+		r = -EIO;
+	}
+	if (r < 0) {
+		vm_net_release(m, name);
+		return r;
 	}
 	r = qmp_connect(sock, QMP_TIMEOUT_MS, &q, ret_err);
 	if (r < 0)

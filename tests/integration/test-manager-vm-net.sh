@@ -64,7 +64,10 @@ trap '_mgr_rc=$?; net_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
 op_ok() { # DESC: the last async request's operation succeeded
 	local op st
 	op=$(mgr_jq .operation)
-	[ -n "$op" ] && [ "$op" != null ] || { lxt_fail "$1" "HTTP $MGR_CODE $(mgr_jq .error)" Success; return; }
+	if [ -z "$op" ] || [ "$op" = null ]; then
+		lxt_fail "$1" "HTTP $MGR_CODE $(mgr_jq .error)" Success
+		return
+	fi
 	mgr_req GET "$op/wait?timeout=60"
 	st=$(mgr_jq .metadata.status)
 	if [ "$st" = Success ]; then lxt_pass "$1"; else lxt_fail "$1" "$st: $(mgr_jq .metadata.err)" Success; fi
@@ -96,7 +99,7 @@ devkeys() { mgr_req GET "/1.0/instances/$1/devices"; mgr_jq -c '.metadata | keys
 mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
 mgr_req POST /1.0/storage-pools '{"name":"np","driver":"dir"}'
 [ "$MGR_CODE" = 201 ] || lxt_bail "dir pool: HTTP $MGR_CODE $(mgr_jq .error)"
-ip link add "$BR2" type bridge && ip link set "$BR2" up || lxt_bail "cannot create bridge $BR2"
+if ! { ip link add "$BR2" type bridge && ip link set "$BR2" up; }; then lxt_bail "cannot create bridge $BR2"; fi
 
 # --- a stopped VM and a stopped container ---
 BODY=$(jq -cn --arg k "$KERNEL" --arg i "$INITRD" \
@@ -148,7 +151,7 @@ mgr_req GET "/1.0/instances/$VM"
 lxt_is "$(mgr_jq -r .metadata.status_reason)" "waiting for network ($BR)" "... its reason names the bridge"
 lxt_is "$(status "$CT")" Stopped "the container (no autostart) stays Stopped"
 
-ip link add "$BR" type bridge && ip link set "$BR" up || lxt_bail "cannot create bridge $BR"
+if ! { ip link add "$BR" type bridge && ip link set "$BR" up; }; then lxt_bail "cannot create bridge $BR"; fi
 if ms=$(wait_status "$VM" Running 2); then
 	lxt_pass "$VM Running ${ms} ms after its bridge appeared (limit 2 s)"
 else
@@ -164,6 +167,23 @@ lxt_match "$MAC0" "^00:16:3e(:[0-9a-f]{2}){3}$" "its MAC is stored as volatile.e
 QPID=$(cat "$MGR_RUN/vms/$VM/qemu.pid" 2>/dev/null)
 lxt_match "$(tr '\0' ' ' <"/proc/$QPID/cmdline" 2>/dev/null)" "-netdev tap,id=lxkit-net-eth0,fd=3 .*virtio-net-pci,id=lxkit-dev-eth0,netdev=lxkit-net-eth0,mac=$MAC0" \
 	"QEMU got the tap as fd 3 behind a virtio-net-pci with that MAC"
+# --- the container (while the guest boots): stored nic at start, hot-add, hot-remove ---
+mgr_req PUT "/1.0/instances/$CT/state" '{"action":"start"}'
+op_ok "$CT started"
+lxt_is "$(ip -o link show master "$BR2" | wc -l)" 1 "$CT: LXC's veth for eth0 is on $BR2"
+mgr_req GET "/1.0/instances/$CT/state"
+CPID=$(mgr_jq .metadata.pid)
+mgr_req POST "/1.0/instances/$CT/devices/eth1" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\",\"hwaddr\":\"00:16:3e:aa:bb:02\"}"
+op_ok "$CT: eth1 hot-added"
+lxt_match "$(nsenter --net="/proc/$CPID/ns/net" ip -o link show eth1 2>&1)" "UP.*00:16:3e:aa:bb:02" \
+	"$CT: eth1 is in the container, up, with its hwaddr"
+lxt_is "$(ip -o link show master "$BR2" | wc -l)" 2 "$CT: ... its host end is on $BR2"
+mgr_req DELETE "/1.0/instances/$CT/devices/eth1"
+op_ok "$CT: eth1 hot-removed"
+lxt_false "$CT: eth1 is gone from the container" nsenter --net="/proc/$CPID/ns/net" ip link show eth1 2>/dev/null
+lxt_is "$(ip -o link show master "$BR2" | wc -l)" 1 "$CT: ... and from $BR2"
+lxt_is "$(devkeys "$CT")" '["eth0","root"]' "$CT: ... and from its devices"
+
 if console_wait 'LXKIT-GUEST-READY' 40; then
 	lxt_match "$(tr -d '\r' <"$CON" | grep -a '^LXKIT-NET')" "^LXKIT-NET eth0 mac=$MAC0$" "the guest sees eth0 with MAC $MAC0"
 else
@@ -193,29 +213,12 @@ lxt_match "$(ip -d -o link show "$MVT" 2>&1)" "@$BR2:.*link/ether $MAC2 .* macvt
 	"... as macvtap $MVT on $BR2 with its stored MAC $MAC2"
 lxt_true "... the guest sees a new interface with MAC $MAC2" console_wait "LXKIT-ADD net:eth[0-9]+ mac=$MAC2" 10
 
-# --- the container: stored nic at start, hot-add, hot-remove ---
-mgr_req PUT "/1.0/instances/$CT/state" '{"action":"start"}'
-op_ok "$CT started"
-lxt_is "$(ip -o link show master "$BR2" | wc -l)" 1 "$CT: LXC's veth for eth0 is on $BR2"
-mgr_req GET "/1.0/instances/$CT/state"
-CPID=$(mgr_jq .metadata.pid)
-mgr_req POST "/1.0/instances/$CT/devices/eth1" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\",\"hwaddr\":\"00:16:3e:aa:bb:02\"}"
-op_ok "$CT: eth1 hot-added"
-lxt_match "$(nsenter --net="/proc/$CPID/ns/net" ip -o link show eth1 2>&1)" "UP.*00:16:3e:aa:bb:02" \
-	"$CT: eth1 is in the container, up, with its hwaddr"
-lxt_is "$(ip -o link show master "$BR2" | wc -l)" 2 "$CT: ... its host end is on $BR2"
-mgr_req DELETE "/1.0/instances/$CT/devices/eth1"
-op_ok "$CT: eth1 hot-removed"
-lxt_false "$CT: eth1 is gone from the container" nsenter --net="/proc/$CPID/ns/net" ip link show eth1
-lxt_is "$(ip -o link show master "$BR2" | wc -l)" 1 "$CT: ... and from $BR2"
-lxt_is "$(devkeys "$CT")" '["eth0","root"]' "$CT: ... and from its devices"
-
 # --- stop: the taps go with QEMU ---
 mgr_req PUT "/1.0/instances/$VM/state" '{"action":"stop","force":true}'
 op_ok "$VM stopped"
 lxt_is "$(ports "$BR")" "" "$BR has no ports left (the taps went with QEMU)"
-lxt_false "tap $TAP0 is gone" ip link show "$TAP0"
-lxt_false "macvtap $MVT is gone" ip link show "$MVT"
+lxt_false "tap $TAP0 is gone" ip link show "$TAP0" 2>/dev/null
+lxt_false "macvtap $MVT is gone" ip link show "$MVT" 2>/dev/null
 mgr_req PUT "/1.0/instances/$CT/state" '{"action":"stop","force":true}'
 op_ok "$CT stopped"
 mgr_req DELETE "/1.0/instances/$VM/devices/eth0"

@@ -132,8 +132,12 @@ lxt_is "$(mgr_jq -r .metadata.parent)" "$BR" "$VM: ... eth0 unchanged"
 
 mgr_req POST "/1.0/instances/$CT/devices/eth0" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\"}"
 op_ok "$CT: a nic on $BR2 stored"
-mgr_req POST "/1.0/instances/$CT/devices/eth9" '{"type":"nic","nictype":"macvlan","parent":"nope0"}'
-op_ok "$CT: a macvlan nic stored"
+out=$(LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" device add "$CT" eth9 type=nic nictype=macvlan parent=nope0 2>&1)
+lxt_is "$?" 0 "$CT: lxlaunch device add ... type=nic nictype=macvlan parent=nope0 stores it: $out"
+out=$(LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" device add "$CT" eth8 type=nic nictype=bridged parent=a:b 2>&1)
+lxt_is "$?/$out" "1/Error: device 'eth8': invalid parent 'a:b': an interface name of 1-15 characters without '/', ':' or spaces" \
+	"$CT: lxlaunch device add with a bad parent exits 1 with the manager's error"
+lxt_match "$(LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" device list "$CT" 2>&1)" "eth9 .*nic" "$CT: lxlaunch device list shows eth9"
 lxt_is "$(devkeys "$CT")" '["eth0","eth9","root"]' "$CT: GET shows both"
 mgr_req DELETE "/1.0/instances/$CT/devices/eth9"
 op_ok "$CT: the stored macvlan nic removed"

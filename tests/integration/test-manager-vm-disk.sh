@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # lxmanagerd virtual machines from a disk image, their config changes, snapshots and copies
-# (issue 10): a bootable disk image of the test guest (helpers/vm-disk-build.sh: MBR, FAT16,
+# (issue 10): a bootable disk image of the test guest (helpers/vm-disk-build.sh: MBR, FAT12,
 # SYSLINUX, the guest's kernel and initramfs), converted to qcow2, is imported into a VM's root
 # disk (source type image) and SeaBIOS boots it to the guest's /init; PATCH/PUT of the running
 # VM's config stores limits.* for its next start and says so, bad values are 400 and change
 # nothing; a snapshot of the running VM (QMP stop, copy, cont) brings a marker written into
-# the disk back on restore; a copy of the stopped VM has the same disk and devices.
+# the disk back on restore; a copy of the stopped VM has the same disk and devices. A nic
+# (virtio-net-pci on a PCIe root port, whose unplug the guest's pciehp must answer) removed
+# while the guest is paused (QMP stop) fails after LXKIT_VM_DETACH_TIMEOUT=2 s with a clear
+# error and stays attached and configured; once the guest runs again its removal completes.
 # Environment: MGR_BIN, LXT_VM_CACHE (where the guest and its disk image are cached).
 . "$(dirname "$0")/test-manager-lib.sh"
 
@@ -32,8 +35,12 @@ vm_kill_all() { # QEMU processes of this test, by the pids in their pidfiles
 		fi
 	done
 }
-trap '_mgr_rc=$?; vm_kill_all; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
+S=$(($$ % 100000))
+BR=lxkt${S}db	# a bridge for the nic (at most 15 characters)
+TAP=lxkt${S}dt	# the nic's tap
+trap '_mgr_rc=$?; vm_kill_all; ip link del "$BR" 2>/dev/null; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
 
+export LXKIT_VM_DETACH_TIMEOUT=2	# the wait for DEVICE_DELETED (default 30 s)
 mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
 mgr_req POST /1.0/storage-pools '{"name":"vp","driver":"dir"}'
 [ "$MGR_CODE" = 201 ] || lxt_bail "dir pool: HTTP $MGR_CODE $(mgr_jq .error)"
@@ -108,6 +115,43 @@ else
 	lxt_fail "the guest booted from the disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-GUEST-READY"
 fi
 lxt_true "... through SYSLINUX on the disk" console_wait '^SYSLINUX ' 1
+
+# --- a device the paused guest does not release within LXKIT_VM_DETACH_TIMEOUT ---
+if [ ! -c /dev/net/tun ] || ! ip link add "$BR" type bridge 2>/dev/null; then
+	lxt_skip_case "the unplug timeout" "no /dev/net/tun or no bridge here"
+else
+	ip link set "$BR" up
+	mgr_req POST /1.0/instances/vmd/devices/eth1 "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR\",\"host_name\":\"$TAP\"}"
+	op_ok "nic eth1 (virtio-net-pci on a PCIe root port) hot-added to the running vmd"
+	mgr_req PUT /1.0/instances/vmd/state '{"action":"freeze"}'
+	op_ok "vmd paused (QMP stop): its guest cannot answer a PCIe unplug request"
+	T1=$(date +%s.%N)
+	mgr_req DELETE /1.0/instances/vmd/devices/eth1
+	mgr_wait_op >"$MGR_T/op.status"
+	st=$(cat "$MGR_T/op.status")
+	DT=$(echo "$(date +%s.%N) - $T1" | bc)
+	lxt_is "$st" Failure "removing eth1 from the paused guest fails"
+	lxt_true "... after the 2 s timeout (${DT} s)" test "$(echo "$DT >= 2 && $DT < 10" | bc)" = 1
+	lxt_match "$(mgr_jq -r .metadata.err)" "did not release nic 'eth1'.*stays attached and configured" \
+		"... with an error saying so"
+	mgr_req GET /1.0/instances/vmd/devices
+	lxt_is "$(mgr_jq -c '.metadata | keys')" '["eth1","root"]' "... eth1 is still configured"
+	lxt_is "$(basename "$(readlink "/sys/class/net/$TAP/master" 2>/dev/null)")" "$BR" \
+		"... and its tap $TAP is still on $BR (netdev_del did not run)"
+	mgr_req PUT /1.0/instances/vmd/state '{"action":"unfreeze"}'
+	op_ok "vmd resumed"
+	# the guest answers the pending request now (Linux's pciehp may wait 5 s first): the
+	# removal is repeated until it completes
+	st=none
+	for i in 1 2 3 4; do
+		mgr_req DELETE /1.0/instances/vmd/devices/eth1
+		mgr_wait_op >"$MGR_T/op.status"
+		st=$(cat "$MGR_T/op.status")
+		[ "$st" = Success ] && break
+	done
+	lxt_is "$st" Success "eth1 removed once the guest runs again (attempt $i)"
+	lxt_false "... its tap is gone" test -e "/sys/class/net/$TAP"
+fi
 
 # --- config changes of the running VM ---
 mgr_req PATCH /1.0/instances/vmd '{"config":{"limits.memory":"512MiB","user.note":"x"}}'

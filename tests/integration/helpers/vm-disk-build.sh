@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds a bootable raw disk image of the VM test guest (issue 10: VMs that boot from a disk
 # image through their firmware) and prints its path:
-#   CACHE_DIR/disk.img  48 MiB: an MBR (syslinux's mbr.bin) with one bootable FAT16 partition
+#   CACHE_DIR/disk.img  48 MiB: an MBR (syslinux's mbr.bin) with one bootable FAT12 partition
 #                       from 1 MiB on, holding the guest's kernel and initramfs (arguments 2
 #                       and 3, from vm-guest-build.sh) and SYSLINUX, whose config boots them
 #                       with console=ttyS0; the guest's /init prints LXKIT-GUEST-READY.
@@ -17,7 +17,7 @@ initrd=${3:?usage: vm-disk-build.sh CACHE_DIR KERNEL INITRD}
 die() { echo "vm-disk-build: $*" >&2; exit 1; }
 mkdir -p "$cache"
 img="$cache/disk.img"
-stamp="$cache/.disk-v2-$(stat -c %Y-%s "$kernel")-$(stat -c %Y-%s "$initrd")"
+stamp="$cache/.disk-v3-$(stat -c %Y-%s "$kernel")-$(stat -c %Y-%s "$initrd")"
 if [ -s "$img" ] && [ -f "$stamp" ]; then
 	echo "$img"
 	exit 0
@@ -29,21 +29,22 @@ mbr=/usr/lib/syslinux/mbr/mbr.bin
 [ -f "$mbr" ] || die "$mbr not found (package syslinux-common)"
 
 tmp="$img.tmp"
-rm -f "$tmp" "$cache"/.disk-v2-*
+rm -f "$tmp" "$cache"/.disk-v3-*
 truncate -s 48M "$tmp"
-# the partition: 1 MiB to the end, FAT16 (type 0x06), bootable (0x80); 8 KiB clusters: SYSLINUX
-# reads the kernel through BIOS calls, fewer and larger ones boot faster under TCG
+# the partition: 1 MiB to the end, FAT12 (type 0x01), bootable (0x80), 32 KiB clusters: SYSLINUX
+# reads the kernel cluster by cluster through BIOS calls, and fewer, larger ones boot faster
+# under TCG (QEMU's CPU time to the guest's ready line: 7.6 s, with 8 KiB clusters 9.1 s)
 start=2048
 count=$(( 48 * 2048 - start ))
 le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"; }
 {
-	printf '\x80\xfe\xff\xff\x06\xfe\xff\xff'
+	printf '\x80\xfe\xff\xff\x01\xfe\xff\xff'
 	le32 "$start"
 	le32 "$count"
 } | dd of="$tmp" bs=1 seek=446 conv=notrunc status=none
 printf '\x55\xaa' | dd of="$tmp" bs=1 seek=510 conv=notrunc status=none
 dd if="$mbr" of="$tmp" bs=440 count=1 conv=notrunc status=none
-mkfs.vfat -F 16 -s 16 -n LXKITVM --offset "$start" "$tmp" $((count / 2)) >/dev/null ||
+mkfs.vfat -F 12 -s 64 -n LXKITVM --offset "$start" "$tmp" $((count / 2)) >/dev/null ||
 	die "mkfs.vfat failed"
 cfg=$(mktemp)
 trap 'rm -f "$cfg"' EXIT

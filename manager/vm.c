@@ -443,6 +443,7 @@ int vm_dev_detach(struct mgr *m, const char *name, const char *dev, GHashTable *
 		 * earlier removal timed out and that the guest released since: finish it */
 		g_clear_pointer(ret_err, g_free);
 		gone = true;
+		r = 0;
 	}
 	if (!gone)
 		r = qmp_wait_event(q, "DEVICE_DELETED", id, timeout_s * 1000, ret_err);

@@ -30,7 +30,7 @@ static const char *arg_storage;
 static const char *arg_template;
 static const char *arg_memory;
 static const char *arg_cpus;
-static const char *arg_kernel, *arg_initrd, *arg_append;
+static const char *arg_kernel, *arg_initrd, *arg_append, *arg_image;
 static int arg_timeout = -1;
 static bool arg_show_log;
 static json_object *arg_config;		/* -c k=v (create) */
@@ -104,7 +104,7 @@ bool mgr_verb_is_manager_only(const char *verb)
 {
 	return streq(verb, "storage") || streq(verb, "volume") || streq(verb, "snapshot") ||
 	       streq(verb, "freeze") || streq(verb, "unfreeze") || streq(verb, "copy") ||
-	       streq(verb, "console") || streq(verb, "device");
+	       streq(verb, "console") || streq(verb, "device") || streq(verb, "config");
 }
 
 bool mgr_route_is_remote(const struct mgr_route *route)
@@ -547,7 +547,9 @@ static int cmd_create(int n, char **ops)
 	json_object_object_add(body, "name", json_object_new_string(ops[0]));
 	json_object_object_add(body, "type", json_object_new_string(vm ? "virtual-machine" : "container"));
 	if (vm) {
-		json_object_object_add(src, "type", json_object_new_string("none"));
+		json_object_object_add(src, "type", json_object_new_string(arg_image ? "image" : "none"));
+		if (arg_image)	/* a disk image imported into the root disk, booted by the firmware */
+			json_object_object_add(src, "source", json_object_new_string(arg_image));
 		if (arg_kernel)
 			json_object_object_add(config, "vm.kernel", json_object_new_string(arg_kernel));
 		if (arg_initrd)
@@ -555,8 +557,9 @@ static int cmd_create(int n, char **ops)
 		if (arg_append)
 			json_object_object_add(config, "vm.append", json_object_new_string(arg_append));
 	} else {
-		if (arg_kernel || arg_initrd || arg_append)
-			return usage_error("Options '--kernel', '--initrd' and '--append' need '--vm'");
+		if (arg_kernel || arg_initrd || arg_append || arg_image)
+			return usage_error("Options '--kernel', '--initrd', '--append' and '--image' need "
+					   "'--vm'");
 		json_object_object_add(src, "type", json_object_new_string("template"));
 		json_object_object_add(src, "template", json_object_new_string(arg_template ?: "busybox"));
 	}
@@ -617,6 +620,92 @@ static int cmd_device(int n, char **ops)
 		return path ? act("DELETE", path, NULL, NULL) : usage_error("Out of memory");
 	}
 	return usage_error("Usage: lxlaunch device add|remove|list ...");
+}
+
+/* Prints the keys a running VM takes at its next start, from an update's operation metadata */
+static void print_restart_required(json_object *md)
+{
+	json_object *keys;
+	size_t n;
+
+	if (!md || !json_object_object_get_ex(md, "restart_required", &keys) ||
+	    !json_object_is_type(keys, json_type_array) || !(n = json_object_array_length(keys)))
+		return;
+	fputs("Stored; the running virtual machine takes", stdout);
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s", i ? "," : "", json_object_get_string(json_object_array_get_idx(keys, i)));
+	puts(" at its next start");
+}
+
+/* config show N | set N k=v... (PATCH) | unset N KEY... (GET, then PUT without the keys) */
+static int cmd_config(int n, char **ops)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_json_ json_object *body = NULL, *md = NULL, *done = NULL;
+	const char *sub = n > 0 ? ops[0] : "";
+	json_object *config, *put, *v;
+	int r;
+
+	if (!streq(sub, "show") && !streq(sub, "set") && !streq(sub, "unset"))
+		return usage_error("Usage: lxlaunch config show NAME | set NAME KEY=VALUE... | unset "
+				   "NAME KEY...");
+	if ((r = need_ops("config", n, 2, streq(sub, "show") ? 2 : -1,
+			  streq(sub, "show") ? "show NAME" : streq(sub, "set") ?
+			  "set NAME KEY=VALUE..." : "unset NAME KEY...")))
+		return r;
+	if (!streq(sub, "show") && n < 3)
+		return usage_error("Usage: lxlaunch config %s NAME %s...", sub,
+				   streq(sub, "set") ? "KEY=VALUE" : "KEY");
+	path = build_path("/1.0/instances/%s", ops[1]);
+	if (!path)
+		return usage_error("Out of memory");
+	if (streq(sub, "set")) {
+		body = json_object_new_object();
+		config = json_object_new_object();
+		json_object_object_add(body, "config", config);
+		if ((r = add_kv_operands(config, n - 2, ops + 2)))
+			return r;
+		r = call("PATCH", path, body, &done);
+		if (r != MGR_EXIT_OK)
+			return r;
+		if (arg_json)
+			return print_json(done);
+		print_restart_required(done);
+		return MGR_EXIT_OK;
+	}
+	r = call("GET", path, NULL, &md);
+	if (r != MGR_EXIT_OK)
+		return r;
+	if (!md || !json_object_object_get_ex(md, "config", &config) ||
+	    !json_object_is_type(config, json_type_object)) {
+		mgr_error("the manager's reply to GET %s has no config", path);
+		return MGR_EXIT_REFUSED;
+	}
+	if (streq(sub, "show")) {
+		if (arg_json)
+			return print_json(config);
+		json_object_object_foreach(config, k, val)
+			printf("%s=%s\n", k, json_object_get_string(val));
+		return MGR_EXIT_OK;
+	}
+	for (int i = 2; i < n; i++)
+		if (!json_object_object_get_ex(config, ops[i], NULL))
+			return usage_error("Instance '%s' has no config key '%s'", ops[1], ops[i]);
+	put = body = json_object_new_object();
+	json_object_object_add(put, "config", json_object_get(config));
+	for (int i = 2; i < n; i++)
+		json_object_object_del(config, ops[i]);
+	if (json_object_object_get_ex(md, "description", &v))
+		json_object_object_add(put, "description", json_object_get(v));
+	if (json_object_object_get_ex(md, "devices", &v))
+		json_object_object_add(put, "devices", json_object_get(v));
+	r = call("PUT", path, put, &done);
+	if (r != MGR_EXIT_OK)
+		return r;
+	if (arg_json)
+		return print_json(done);
+	print_restart_required(done);
+	return MGR_EXIT_OK;
 }
 
 static int cmd_copy(int n, char **ops)
@@ -853,7 +942,7 @@ static int cmd_exec(int n, char **ops)
 enum {
 	OPT_SOCKET = 0x100, OPT_REMOTE, OPT_LOCAL, OPT_FORMAT, OPT_FORCE, OPT_TYPE, OPT_STORAGE,
 	OPT_TEMPLATE, OPT_MEMORY, OPT_CPUS, OPT_TIMEOUT, OPT_STATEFUL, OPT_VM, OPT_KERNEL,
-	OPT_INITRD, OPT_APPEND, OPT_SHOW_LOG,
+	OPT_INITRD, OPT_APPEND, OPT_SHOW_LOG, OPT_IMAGE,
 };
 
 static const struct option mgr_options[] = {
@@ -874,6 +963,7 @@ static const struct option mgr_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "config", required_argument, NULL, 'c' },
 	{ "show-log", no_argument, NULL, OPT_SHOW_LOG },
 	{}
@@ -898,6 +988,7 @@ static bool option_applies(const char *verb, int opt)
 	case OPT_KERNEL:
 	case OPT_INITRD:
 	case OPT_APPEND:
+	case OPT_IMAGE:
 	case 'c':
 		return streq(verb, "create");
 	case OPT_TIMEOUT:
@@ -918,6 +1009,8 @@ static void mgr_usage(void)
 	      "         resize P V SIZE | copy P/V [Q/]W | delete P V\n"
 	      "  snapshot create|list|restore|delete NAME|P/V [SNAP] [--stateful]\n"
 	      "  create N --storage P [--template busybox] [--memory S] [--cpus N] [-c k=v]\n"
+	      "  create N --vm --storage P --kernel K [--initrd I] [--append A] | --image DISK\n"
+	      "  config show N | set N k=v... | unset N k...\n"
 	      "  start|stop [--force]|restart|freeze|unfreeze N   delete N [--force]\n"
 	      "  list   info N   exec N -- CMD...   copy SRC[/SNAP] DST [--storage P]\n"
 	      "  console N --show-log   device add N D type=T [k=v...] | remove N D | list N\n"
@@ -997,6 +1090,9 @@ int mgr_cli_main(int argc, char *argv[])
 		case OPT_APPEND:
 			arg_append = optarg;
 			break;
+		case OPT_IMAGE:
+			arg_image = optarg;
+			break;
 		case OPT_TIMEOUT: {
 			uint64_t t;
 
@@ -1050,6 +1146,8 @@ int mgr_cli_main(int argc, char *argv[])
 		return cmd_copy(n, ops);
 	if (streq(verb, "device"))
 		return cmd_device(n, ops);
+	if (streq(verb, "config"))
+		return cmd_config(n, ops);
 	if (streq(verb, "console"))
 		return cmd_console(n, ops);
 	if (streq(verb, "start") || streq(verb, "stop") || streq(verb, "restart") ||

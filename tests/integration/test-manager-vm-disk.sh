@@ -180,6 +180,31 @@ mgr_req GET /1.0/instances/vmd
 lxt_is "$(mgr_jq -r '.metadata.config | [.["boot.autostart"], .["user.note"], .["limits.memory"]] | join(",")')" \
 	"false,,512MiB" "... stored"
 
+# --- the same through lxlaunch (config set/unset, create --vm --image), when it is built ---
+: "${LXLAUNCH_BIN:=$MGR_LIB_DIR/../../build/launcher/cli/lxlaunch}"
+if [ -x "$LXLAUNCH_BIN" ]; then
+	lxl() { LXKIT_SOCKET=$MGR_SOCK "$LXLAUNCH_BIN" "$@" 2>&1; }
+	out=$(lxl config set vmd limits.cpu=2)
+	lxt_is "$?/$out" "0/Stored; the running virtual machine takes limits.cpu at its next start" \
+		"lxlaunch config set vmd limits.cpu=2 says when it applies"
+	out=$(lxl config set vmd limits.cpu=x)
+	lxt_is "$?" 1 "lxlaunch config set of a bad value exits 1"
+	lxt_match "$out" "Error: invalid limits.cpu 'x'" "... with the manager's error"
+	out=$(lxl config unset vmd limits.cpu)
+	lxt_is "$?" 0 "lxlaunch config unset vmd limits.cpu exits 0"
+	lxt_match "$(lxl config show vmd)" "image.format=qcow2" "lxlaunch config show vmd"
+	lxt_false "... has no limits.cpu left" grep -q limits.cpu <<<"$(lxl config show vmd)"
+	out=$(lxl create vmi --vm --image "$DISK" --storage vp)
+	lxt_is "$?" 0 "lxlaunch create vmi --vm --image DISK --storage vp exits 0 ($out)"
+	mgr_req GET /1.0/instances/vmi
+	lxt_is "$(mgr_jq -r '.metadata.type + " " + .metadata.config["image.format"]')" "virtual-machine raw" \
+		"... vmi is a VM from the raw image"
+	mgr_req DELETE /1.0/instances/vmi
+	op_ok "vmi deleted"
+else
+	lxt_skip_case "lxlaunch config and create --image" "lxlaunch is not built"
+fi
+
 # --- snapshot of the running VM, restore ---
 mark_write "$ROOT" LXKIT-MARK-A
 mgr_req POST /1.0/instances/vmd/snapshots '{"name":"s1"}'

@@ -10,11 +10,13 @@
  * threads only when there is more work than it can take:
  *   - after every 4th request read (RELEASE, FORGET and the like not counted),
  *     a poll(2) of the fd tells whether another one already waits; if so a helper is woken
- *     (or started, up to @max_threads) and reads and serves requests for as long as the
- *     queue stays non-empty, then parks again;
- *   - a watchdog thread, awake only while requests arrive, wakes a helper when the listener
- *     has been busy with one request for LOOP_STUCK_NS and others wait (a request blocked
- *     in the kernel never stalls the other containers for longer than that).
+ *     (or started) and reads and serves requests for as long as the queue stays non-empty,
+ *     then parks again; a queue alone keeps at most half the CPUs serving (the listener
+ *     included: on 2 CPUs the listener alone), as readers need the other half;
+ *   - a watchdog thread, awake only while requests arrive, wakes a helper (up to
+ *     @max_threads in all) when the listener has been busy with one request for
+ *     LOOP_STUCK_NS and others wait (a request blocked in the kernel never stalls the other
+ *     containers for longer than that).
  * Signals: the calling thread takes them all (fuse_set_signal_handlers() ends the loop); the
  * loop's own threads block every signal but LOOP_WAKE_SIGNAL, which interrupts a helper's
  * read(2) at exit. */

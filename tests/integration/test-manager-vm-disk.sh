@@ -246,6 +246,13 @@ lxt_is "$(mark_read "$CROOT")" LXKIT-MARK-A "... a copy: vmd's later change is n
 mgr_req GET /1.0/instances/vmc/snapshots
 lxt_is "$(mgr_jq -c .metadata)" '["/1.0/instances/vmc/snapshots/s1"]' "... and vmd's snapshot s1 came along"
 
+mgr_req POST /1.0/instances '{"name":"vms","source":{"type":"copy","source":"vmd/s1"}}'
+op_ok "vmd's snapshot s1 copied to vms"
+SROOT=$(cat "$MGR_STATE/vms/vms/vm" 2>/dev/null)
+lxt_is "$(mark_read "$SROOT" 2>&1)" LXKIT-MARK-A "vms has s1's disk (marker A, vmd now has C)"
+mgr_req DELETE /1.0/instances/vms
+op_ok "vms deleted"
+
 # --- snapshot delete, instance delete ---
 mgr_req DELETE /1.0/instances/vmd/snapshots/s1
 op_ok "snapshot s1 of vmd deleted"

@@ -2,7 +2,7 @@
 /*
  * nullfs: a do-nothing low-level FUSE filesystem, the ceiling for lxcfs read benchmarks.
  *
- * Usage: nullfs [-f] [-s] [-p PIDFILE] [--size FILE=BYTES]... MOUNTPOINT
+ * Usage: nullfs [-f] [-s] [-p PIDFILE] [--size FILE=BYTES]... [--read-delay-ms N] MOUNTPOINT
  *
  * It serves the tree lxcfs serves for the benchmarked files (proc/meminfo, proc/cpuinfo,
  * proc/stat, proc/uptime, proc/swaps, proc/loadavg, sys/devices/system/cpu/online), each a
@@ -19,6 +19,10 @@
  *   -p PIDFILE     write the pid here once mounted; removed at exit
  *   --size F=B     serve B bytes (0..1 MiB) for F, one of the paths above (repeatable);
  *                  the defaults are typical sizes of lxcfs's views on a 2-CPU host
+ *   --read-delay-ms N
+ *                  sleep N ms (0..60000) in every read before replying: a file whose read
+ *                  blocks, for the tests of lxcfs's loop watchdog (a cgroup file bound over
+ *                  by one of these makes lxcfs's own read of it block)
  *
  * SIGTERM, SIGINT or SIGHUP unmounts and exits 0. Exit status 1 on failure, 2 on bad usage.
  */
@@ -33,11 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
 
 #define NULLFS_TIMEOUT	0.5		/* lxcfs's LXCFS_CACHE_TIMEOUT */
+#define NULLFS_DELAY_MAX_MS 60000u
+
+static unsigned read_delay_ms;		/* --read-delay-ms */
 #define NULLFS_SIZE_MAX	(1024 * 1024)
 #define NULLFS_LINE	64		/* bytes per filler line, '\n' included */
 
@@ -130,6 +138,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void) fi;
 	if (!n || n->dir)
 		return (void) fuse_reply_err(req, EINVAL);
+	if (read_delay_ms) {
+		struct timespec ts = { .tv_sec = read_delay_ms / 1000,
+				       .tv_nsec = (long) (read_delay_ms % 1000) * 1000000 };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 	if (off < 0 || (size_t) off >= n->size)
 		return (void) fuse_reply_buf(req, NULL, 0);
 	if (size > n->size - (size_t) off)
@@ -201,7 +216,7 @@ static int size_option_apply(const char *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: nullfs [-f] [-s] [-p PIDFILE] [--size FILE=BYTES]... MOUNTPOINT\n"
+	fprintf(f, "Usage: nullfs [-f] [-s] [-p PIDFILE] [--size FILE=BYTES]... [--read-delay-ms N] MOUNTPOINT\n"
 		   "A do-nothing FUSE filesystem serving fixed buffers at lxcfs's paths.\n"
 		   "  -s  single-threaded loop (default: multi-threaded, clone_fd)\n");
 }
@@ -213,6 +228,7 @@ int main(int argc, char *argv[])
 		{ "single",     no_argument,       NULL, 's' },
 		{ "pidfile",    required_argument, NULL, 'p' },
 		{ "size",       required_argument, NULL, 'S' },
+		{ "read-delay-ms", required_argument, NULL, 'D' },
 		{ "help",       no_argument,       NULL, 'h' },
 		{}
 	};
@@ -241,6 +257,21 @@ int main(int argc, char *argv[])
 				return 2;
 			}
 			break;
+		case 'D': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno == ERANGE ||
+			    v > NULLFS_DELAY_MAX_MS) {
+				fprintf(stderr, "nullfs: bad --read-delay-ms '%s' (0..%u)\n", optarg,
+					NULLFS_DELAY_MAX_MS);
+				return 2;
+			}
+			read_delay_ms = (unsigned) v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;

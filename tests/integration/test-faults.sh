@@ -10,6 +10,8 @@
 #                    garbage, NUL bytes, overflowing, negative and huge numbers, files above the
 #                    1 MiB read cap, a symlink to a file outside the hierarchy, a directory, a
 #                    FIFO, for memory, cpuset, cpu quota/cpuacct and cgroup.procs
+#   stuck-request    a cgroup file whose read blocks 3 s (a FUSE file bound over it): others
+#                    are served meanwhile (the request loop's watchdog)
 #   reader-killed    readers SIGKILLed while the daemon parses a 1 MiB memory.stat for them,
 #                    counting the kills that landed inside a FUSE request (the reader's wchan)
 #   pid-reuse        a reader (plain, and as a pid namespace init) exits; a process in another
@@ -340,6 +342,53 @@ cpu_case quota-tiny '1\n' '18446744073709551615\n' 'cpu user system\n' "1|$HOST_
 cpu_case negative '-50000\n' '-1\n' 'cpu user system\n-1 -2 -3\n' "$HOST_NCPU"
 cpu_case garbage 'x\x00y\n' 'z\n' '\xff\xff\n0 1\n9999999 1 1\n' "1|$HOST_NCPU"
 lxt_true "malformed cpu files: daemon alive" lxt_alive "$DAEMON_PID"
+
+# --- 2b. stuck-request: a cgroup file whose read blocks for 3 s ------------------------------
+# memory.stat of the fake cgroup is a file of a FUSE filesystem that sleeps 3 s in every read
+# (tests/bench/nullfs --read-delay-ms), so the daemon's own read of it blocks. On this 2-CPU
+# host the daemon serves one request at a time until the loop's watchdog sees a request
+# taking over 5 ms with others waiting and wakes a helper (lxcfs/core/loop.h): a reader
+# elsewhere must not wait for the blocked one. (With --fuse-loop single it waits 2.5 s.)
+if [ -x "${LXT_NULLFS:-}" ]; then
+	mkdir -p "$T/slow"
+	"$LXT_NULLFS" -s --read-delay-ms 3000 "$T/slow" &
+	SLOW_PID=$!
+	LXT_PIDS+=("$SLOW_PID")
+	for _ in $(seq 50); do [ -s "$T/slow/proc/meminfo" ] && break; sleep 0.1; done
+	LXT_MOUNTS+=("$T/slow")
+	set_mem "$BASE_STAT\n" '104857600\n' '52428800\n'
+	mount --bind "$T/slow/proc/meminfo" "$MEMFAKE/memory.stat" || lxt_bail "cannot bind the slow file over $MEMFAKE/memory.stat"
+	LXT_MOUNTS+=("$MEMFAKE/memory.stat")
+	sleep 1.1	# the daemon rereads a cached fd for up to 1 s: the slow file from now on
+	start_ns=$(date +%s%N)
+	timeout -k 1 20 "${JOIN[@]}" "$T/root-memory/$MEMREL/cgroup.procs" -- "$LXT_PY" "$PROBE" memtotal \
+		"$MNT/proc/meminfo" >"$T/stuck.out" 2>&1 &
+	STUCK_READER=$!
+	sleep 0.5	# the daemon is now inside the 3 s read
+	other_ns=$(date +%s%N)
+	other=$(timeout -k 1 10 "$LXT_PY" "$PROBE" memtotal "$MNT/proc/meminfo")
+	other_ms=$((($(date +%s%N) - other_ns) / 1000000))
+	wait "$STUCK_READER"
+	stuck_rc=$?
+	stuck_ms=$((($(date +%s%N) - start_ns) / 1000000))
+	fault stuck-request "a reader whose memory.stat read blocks 3 s: exit $stuck_rc after $stuck_ms ms, MemTotal $(cat "$T/stuck.out"); meanwhile a host reader: MemTotal $other in $other_ms ms"
+	lxt_num "$other_ms" -lt 1500 "stuck-request: a host reader is served while another's request blocks ($other_ms ms)"
+	lxt_is "$other" "$HOST_TOTAL" "stuck-request: ... with the host's MemTotal"
+	lxt_is "$stuck_rc" 0 "stuck-request: the blocked reader gets its answer when the read returns"
+	lxt_num "$stuck_ms" -ge 2500 "stuck-request: ... after the 3 s the file took ($stuck_ms ms)"
+	umount "$MEMFAKE/memory.stat"
+	kill "$SLOW_PID"
+	wait "$SLOW_PID" 2>/dev/null
+	umount "$T/slow" 2>/dev/null
+	unset 'LXT_MOUNTS[-1]'
+	unset 'LXT_MOUNTS[-1]'
+	unset 'LXT_PIDS[-1]'
+	rm -f "$MEMFAKE/memory.stat"
+	lxt_true "stuck-request: daemon alive" lxt_alive "$DAEMON_PID"
+else
+	lxt_skip_case "stuck-request: a host reader is served while another's request blocks" \
+		"LXT_NULLFS (tests/bench/nullfs) not built"
+fi
 
 # --- 3. reader-killed: readers SIGKILLed while the daemon parses a 1 MiB memory.stat -------
 cp "$T/big.stat" "$MEMFAKE/memory.stat"

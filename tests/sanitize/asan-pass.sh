@@ -63,6 +63,7 @@ declare -A SKIP_REASON=(
 	[test-manager-instances]="time budget of make check: 150 s unsanitized (see test-manager-api)"
 	[test-manager-autostart]="time budget of make check (see test-manager-api)"
 	[test-manager-vm]="time budget of make check: QEMU guests under TCG (see test-manager-api)"
+	[test-manager-vm-disk]="time budget of make check: a QEMU guest under TCG (see test-manager-api); vm-disk.c runs sanitized in unit-vm-disk"
 	[test-manager-ct-devices]="time budget of make check (see test-manager-api)"
 	[test-manager-openapi]="compares a YAML document with the route table; no request is served"
 	[test-lxlaunch-client]="time budget of make check; the client's pure code runs sanitized in unit-mgr-format"

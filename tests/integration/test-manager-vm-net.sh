@@ -95,6 +95,8 @@ console_wait() { # ERE TIMEOUT-S: a console line matches
 	return 1
 }
 ports() { ip -o link show master "$1" 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
+# shellcheck disable=SC2317  # called through lxt_true/lxt_false
+link_exists() { ip link show "$1" >/dev/null 2>&1; }
 devkeys() { mgr_req GET "/1.0/instances/$1/devices"; mgr_jq -c '.metadata | keys'; }
 
 mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
@@ -224,11 +226,11 @@ mgr_req GET "/1.0/instances/$VM"
 lxt_is "$(mgr_jq .metadata.status)/$(mgr_jq -r .metadata.status_reason)" "Running/network device $BR missing" \
 	"$BR deleted under $VM: it stays Running, the reason names the bridge"
 lxt_true "... the manager keeps running" kill -0 "$MGR_PID"
-lxt_true "... its tap $TAP0 is still there (QEMU holds it)" ip link show "$TAP0" >/dev/null
+lxt_true "... its tap $TAP0 is still there (QEMU holds it)" link_exists "$TAP0"
 mgr_req PUT "/1.0/instances/$VM/state" '{"action":"stop","force":true}'
 op_ok "$VM stopped"
-lxt_false "tap $TAP0 is gone with QEMU" ip link show "$TAP0" 2>/dev/null
-lxt_false "macvtap $MVT is gone" ip link show "$MVT" 2>/dev/null
+lxt_false "tap $TAP0 is gone with QEMU" link_exists "$TAP0"
+lxt_false "macvtap $MVT is gone" link_exists "$MVT"
 mgr_req PUT "/1.0/instances/$CT/state" '{"action":"stop","force":true}'
 op_ok "$CT stopped"
 mgr_req DELETE "/1.0/instances/$VM/devices/eth0"

@@ -65,6 +65,7 @@ declare -A SKIP_REASON=(
 	[test-manager-vm]="time budget of make check: QEMU guests under TCG (see test-manager-api)"
 	[test-manager-vm-disk]="time budget of make check: a QEMU guest under TCG (see test-manager-api); vm-disk.c runs sanitized in unit-vm-disk"
 	[test-manager-ct-devices]="time budget of make check (see test-manager-api)"
+	[test-manager-vm-net]="time budget of make check: a QEMU guest under TCG (see test-manager-api); run against an ASan+UBSan lxmanagerd by hand at 00147ea: 62 subtests passed, 0 reports"
 	[test-manager-openapi]="compares a YAML document with the route table; no request is served"
 	[test-lxlaunch-client]="time budget of make check; the client's pure code runs sanitized in unit-mgr-format"
 	[test-faults]="time budget of make check (3 min under ASan); run against an ASan+UBSan daemon by hand at 7cb8501: 64 subtests passed, 0 reports"

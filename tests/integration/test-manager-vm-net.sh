@@ -185,6 +185,13 @@ op_ok "$CT: eth1 hot-added"
 lxt_match "$(nsenter --net="/proc/$CPID/ns/net" ip -o link show eth1 2>&1)" "UP.*00:16:3e:aa:bb:02" \
 	"$CT: eth1 is in the container, up, with its hwaddr"
 lxt_is "$(ip -o link show master "$BR2" | wc -l)" 2 "$CT: ... its host end is on $BR2"
+mgr_req POST "/1.0/instances/$CT/devices/dup" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\",\"name\":\"eth1\"}"
+OP=$(mgr_jq .operation)
+mgr_req GET "$OP/wait?timeout=60"
+lxt_match "$(mgr_jq .metadata.status)/$(mgr_jq -r .metadata.err)" "^Failure/.*File exists" \
+	"$CT: a hot-add whose interface name is taken inside fails"
+lxt_is "$(devkeys "$CT")/$(ip -o link show master "$BR2" | wc -l)" '["eth0","eth1","root"]/2' \
+	"$CT: ... nothing stored, no veth left on $BR2"
 mgr_req DELETE "/1.0/instances/$CT/devices/eth1"
 op_ok "$CT: eth1 hot-removed"
 lxt_false "$CT: eth1 is gone from the container" nsenter --net="/proc/$CPID/ns/net" ip link show eth1 2>/dev/null

@@ -157,6 +157,8 @@ fi
 mgr_req GET "/1.0/instances/$VM"
 lxt_is "$(mgr_jq -r .metadata.status_reason)" "waiting for network ($BR)" "... its reason names the bridge"
 lxt_is "$(status "$CT")" Stopped "the container (no autostart) stays Stopped"
+lxt_match "$(LXKIT_SOCKET=$MGR_SOCK timeout 30 "$LXLAUNCH_BIN" list 2>&1 | grep -E "^$VM ")" \
+	"^$VM +virtual-machine +WAITING +waiting for network \\($BR\\) " "lxlaunch list: $VM WAITING with its reason"
 
 if ! { ip link add "$BR" type bridge && ip link set "$BR" up; }; then lxt_bail "cannot create bridge $BR"; fi
 if ms=$(wait_status "$VM" Running 2); then

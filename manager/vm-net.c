@@ -379,9 +379,9 @@ static char *qmp_sock(struct mgr *m, const char *inst)
 	return g_build_filename(m->runtime_dir, "vms", inst, "qmp.sock", NULL);
 }
 
-/* Stores volatile.DEV.hwaddr = @mac in the config of @inst unless it is there */
+/* The MAC of nic @dev of @inst; a new one is stored as volatile.DEV.hwaddr (*ret_added) */
 static int store_mac(struct mgr *m, const char *inst, const char *dev, char **ret_mac,
-		     GHashTable *d, char **ret_err)
+		     bool *ret_added, GHashTable *d, char **ret_err)
 {
 	g_autoptr(instance_row_t) row = NULL;
 	g_autoptr(GHashTable) cfg = NULL;
@@ -393,6 +393,7 @@ static int store_mac(struct mgr *m, const char *inst, const char *dev, char **re
 		return r;
 	}
 	*ret_mac = nic_mac(row, dev, d, &cfg);
+	*ret_added = cfg != NULL;
 	if (cfg) {
 		r = inst_db_update(m->db, inst, row->description, cfg, row->devices, row->ephemeral);
 		if (r < 0) {
@@ -412,19 +413,21 @@ static int vm_nic_attach(struct mgr *m, const char *inst, const char *dev, GHash
 	g_autofree char *devid = g_strdup_printf("lxkit-dev-%s", dev);
 	const char *parent = g_hash_table_lookup(d, "parent");
 	g_autoptr(qmp_t) q = NULL;
-	bool mv = false;
+	bool mv = false, added = false, opened = false;
 	int fd = -EBADF, r;
 
-	r = store_mac(m, inst, dev, &mac, d, ret_err);
+	r = store_mac(m, inst, dev, &mac, &added, d, ret_err);
 	if (r < 0)
 		return r;
 	r = nic_host_open(dev, d, tap, mac, &fd, &mv, ret_err);
 	if (r < 0)
-		return r;
+		goto fail;
+	opened = true;
 	r = qmp_connect(sock, QMP_TIMEOUT_MS, &q, ret_err);
 	if (r >= 0)
 		r = qmp_getfd(q, fdname, fd, QMP_TIMEOUT_MS, ret_err);
 	close(fd);	/* QEMU holds its own copy now; a tap goes when QEMU drops it */
+	fd = -EBADF;
 	if (r < 0)
 		goto fail;
 	cmd = qmp_cmd("netdev_add", "type", "tap", "id", netid, "fd", fdname, NULL);
@@ -461,8 +464,10 @@ static int vm_nic_attach(struct mgr *m, const char *inst, const char *dev, GHash
 		 mv ? "macvtap" : "tap", tap, parent, mac);
 	return 0;
 fail:
-	if (mv)
+	if (mv && opened)
 		macvtap_delete(tap);
+	if (added)	/* nothing changed: not even the MAC */
+		nic_remove(m, inst, dev, d);
 	return r;
 }
 

@@ -216,7 +216,9 @@ OP=$(mgr_jq .operation)
 mgr_req GET "$OP/wait?timeout=60"
 lxt_is "$(mgr_jq .metadata.status)/$(mgr_jq -r .metadata.err)" "Failure/device 'eth2': network device nobr0 missing" \
 	"$VM: a hot-add on a missing bridge fails, naming it"
-lxt_is "$(devkeys "$VM")" '["eth0","eth1","root"]' "$VM: ... and stores nothing"
+mgr_req GET "/1.0/instances/$VM"
+lxt_is "$(mgr_jq -c '[.metadata.devices | keys, .metadata.config["volatile.eth2.hwaddr"]]')" '[["eth0","eth1","root"],null]' \
+	"$VM: ... and stores nothing (no device, no MAC)"
 mgr_req DELETE "/1.0/instances/$VM/devices/eth1"
 op_ok "$VM: eth1 hot-removed (device_del, DEVICE_DELETED, netdev_del)"
 lxt_true "... the guest saw it go" console_wait 'LXKIT-DEL net:eth[0-9]+' 10

@@ -213,6 +213,15 @@ mgr_req GET /1.0/instances/vmd/state
 lxt_is "$(mgr_jq -r .metadata.status) $(mgr_jq -r .metadata.pid)" "Running $QPID" "vmd runs on in the same QEMU"
 mgr_req GET /1.0/instances/vmd/snapshots
 lxt_is "$(mgr_jq -c .metadata)" '["/1.0/instances/vmd/snapshots/s1"]' "the snapshot list has s1"
+mgr_req POST /1.0/instances '{"name":"vmr","source":{"type":"copy","source":"vmd"},"config":{"limits.memory":"128MiB"}}'
+op_ok "the running vmd copied to vmr (QMP stop while its disk is copied, then cont)"
+mgr_req GET /1.0/instances/vmd/state
+lxt_is "$(mgr_jq -r .metadata.status) $(mgr_jq -r .metadata.pid)" "Running $QPID" "vmd runs on in the same QEMU"
+mgr_req GET /1.0/instances/vmr
+lxt_is "$(mgr_jq -r '.metadata.status + " " + .metadata.config["limits.memory"]')" "Stopped 128MiB" \
+	"vmr is stopped, with the config given for the copy"
+mgr_req DELETE /1.0/instances/vmr
+op_ok "vmr deleted"
 mark_write "$ROOT" LXKIT-MARK-B
 lxt_is "$(mark_read "$ROOT")" LXKIT-MARK-B "the disk's marker changed to B"
 mgr_expect PUT /1.0/instances/vmd '{"restore":"s9"}' 404 "restoring a snapshot that does not exist: 404" "not found"
@@ -223,15 +232,6 @@ mgr_req GET /1.0/instances/vmd/state
 NPID=$(mgr_jq -r .metadata.pid)
 lxt_true "vmd runs again in a new QEMU ($QPID -> $NPID)" test "$(mgr_jq -r .metadata.status)" = Running -a "$NPID" != "$QPID"
 lxt_match "$(tr '\0' ' ' <"/proc/$NPID/cmdline" 2>/dev/null)" " -m 512 " "... with the stored limits.memory (512 MiB)"
-mgr_req POST /1.0/instances '{"name":"vmr","source":{"type":"copy","source":"vmd"},"config":{"limits.memory":"128MiB"}}'
-op_ok "the running vmd copied to vmr (QMP stop while its disk is copied, then cont)"
-mgr_req GET /1.0/instances/vmd/state
-lxt_is "$(mgr_jq -r .metadata.status) $(mgr_jq -r .metadata.pid)" "Running $NPID" "vmd runs on in the same QEMU"
-mgr_req GET /1.0/instances/vmr
-lxt_is "$(mgr_jq -r '.metadata.status + " " + .metadata.config["limits.memory"]')" "Stopped 128MiB" \
-	"vmr is stopped, with the config given for the copy"
-mgr_req DELETE /1.0/instances/vmr
-op_ok "vmr deleted"
 mgr_req PUT /1.0/instances/vmd/state '{"action":"stop","force":true}'
 op_ok "vmd stopped"
 

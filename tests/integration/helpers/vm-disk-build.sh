@@ -36,7 +36,7 @@ truncate -s 48M "$tmp"
 # under TCG (QEMU's CPU time to the guest's ready line: 7.6 s, with 8 KiB clusters 9.1 s)
 start=2048
 count=$(( 48 * 2048 - start ))
-le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"; }
+le32() { printf '%b' "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"; }
 {
 	printf '\x80\xfe\xff\xff\x01\xfe\xff\xff'
 	le32 "$start"

@@ -9,7 +9,8 @@
 #   - the VM (boot.autostart=true, nic on a bridge that does not exist) after a manager
 #     restart: Waiting "waiting for network (BR)"; the test creates the bridge; the VM is
 #     Running within 2 s, its tap is a port of the bridge, its MAC is stored as
-#     volatile.eth0.hwaddr and the guest prints its eth0 with that MAC
+#     volatile.eth0.hwaddr; its stored macvlan nic is a macvtap with the MAC stored for it; the
+#     guest prints both interfaces with those MACs
 #   - a nic hot-added to the running VM: a second tap on the bridge, the guest sees a new
 #     interface with its MAC; hot-removed: the guest sees it go, the tap is gone; a macvlan nic
 #     hot-added: a macvtap with the guest's MAC, seen by the guest
@@ -40,7 +41,8 @@ export LXKIT_LXLAUNCH=$LXLAUNCH_BIN
 S=$(($$ % 100000))
 BR=lxkt${S}vb		# the VM's bridge, created late; at most 15 characters
 BR2=lxkt${S}cb		# the container's bridge
-MVT=lxkt${S}mv		# the host_name of the VM's macvtap
+MVT=lxkt${S}mv		# the host_name of the VM's hot-added macvtap
+MVT0=lxkt${S}m0		# ... and of the one it boots with
 VM=vm1
 CT=lxkit-test-$$-ct
 CON=$MGR_STATE/logs/$VM/console.log
@@ -57,7 +59,7 @@ net_cleanup() {
 		fi
 	done
 	lxc-stop -k -P "$MGR_STATE/containers" -n "$CT" >/dev/null 2>&1
-	for b in "$MVT" "$BR" "$BR2"; do ip link del "$b" 2>/dev/null; done
+	for b in "$MVT" "$MVT0" "$BR" "$BR2"; do ip link del "$b" 2>/dev/null; done
 	mgr_cleanup
 }
 trap '_mgr_rc=$?; net_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
@@ -132,6 +134,8 @@ mgr_expect POST "/1.0/instances/$VM/devices/eth0" '{"type":"nic","nictype":"brid
 	409 "$VM: a duplicate device name: 409" "already exists"
 mgr_req GET "/1.0/instances/$VM/devices/eth0"
 lxt_is "$(mgr_jq -r .metadata.parent)" "$BR" "$VM: ... eth0 unchanged"
+mgr_req POST "/1.0/instances/$VM/devices/mv0" "{\"type\":\"nic\",\"nictype\":\"macvlan\",\"parent\":\"$BR2\",\"host_name\":\"$MVT0\"}"
+op_ok "$VM: a macvlan nic mv0 on $BR2 stored"
 
 mgr_req POST "/1.0/instances/$CT/devices/eth0" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\"}"
 op_ok "$CT: a nic on $BR2 stored"
@@ -176,6 +180,9 @@ lxt_match "$MAC0" "^00:16:3e(:[0-9a-f]{2}){3}$" "its MAC is stored as volatile.e
 QPID=$(cat "$MGR_RUN/vms/$VM/qemu.pid" 2>/dev/null)
 lxt_match "$(tr '\0' ' ' <"/proc/$QPID/cmdline" 2>/dev/null)" "-netdev tap,id=lxkit-net-eth0,fd=3 .*virtio-net-pci,id=lxkit-dev-eth0,netdev=lxkit-net-eth0,mac=$MAC0" \
 	"QEMU got the tap as fd 3 behind a virtio-net-pci with that MAC"
+MACM=$(mgr_jq -r '.metadata.config["volatile.mv0.hwaddr"]')
+lxt_match "$(ip -d -o link show "$MVT0" 2>&1)" "@$BR2:.*link/ether $MACM .* macvtap  ?mode bridge" \
+	"mv0 is macvtap $MVT0 on $BR2 with its stored MAC $MACM"
 # --- the container (while the guest boots): stored nic at start, hot-add, hot-remove ---
 mgr_req PUT "/1.0/instances/$CT/state" '{"action":"start"}'
 op_ok "$CT started"
@@ -201,7 +208,8 @@ lxt_is "$(ip -o link show master "$BR2" | wc -l)" 1 "$CT: ... and from $BR2"
 lxt_is "$(devkeys "$CT")" '["eth0","root"]' "$CT: ... and from its devices"
 
 if console_wait 'LXKIT-GUEST-READY' 40; then
-	lxt_match "$(tr -d '\r' <"$CON" | grep -a '^LXKIT-NET')" "^LXKIT-NET eth0 mac=$MAC0$" "the guest sees eth0 with MAC $MAC0"
+	lxt_is "$(tr -d '\r' <"$CON" | grep -a '^LXKIT-NET' | sed 's/.* mac=//' | sort | tr '\n' ' ')" \
+		"$(printf '%s\n' "$MAC0" "$MACM" | sort | tr '\n' ' ')" "the guest boots with two interfaces: MACs $MAC0 (tap) and $MACM (macvtap)"
 else
 	lxt_fail "the guest booted" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-GUEST-READY"
 fi
@@ -217,7 +225,7 @@ mgr_req GET "$OP/wait?timeout=60"
 lxt_is "$(mgr_jq .metadata.status)/$(mgr_jq -r .metadata.err)" "Failure/device 'eth2': network device nobr0 missing" \
 	"$VM: a hot-add on a missing bridge fails, naming it"
 mgr_req GET "/1.0/instances/$VM"
-lxt_is "$(mgr_jq -c '[.metadata.devices | keys, .metadata.config["volatile.eth2.hwaddr"]]')" '[["eth0","eth1","root"],null]' \
+lxt_is "$(mgr_jq -c '[.metadata.devices | keys, .metadata.config["volatile.eth2.hwaddr"]]')" '[["eth0","eth1","mv0","root"],null]' \
 	"$VM: ... and stores nothing (no device, no MAC)"
 mgr_req DELETE "/1.0/instances/$VM/devices/eth1"
 op_ok "$VM: eth1 hot-removed (device_del, DEVICE_DELETED, netdev_del)"
@@ -241,13 +249,13 @@ lxt_true "... its tap $TAP0 is still there (QEMU holds it)" link_exists "$TAP0"
 mgr_req PUT "/1.0/instances/$VM/state" '{"action":"stop","force":true}'
 op_ok "$VM stopped"
 lxt_false "tap $TAP0 is gone with QEMU" link_exists "$TAP0"
-lxt_false "macvtap $MVT is gone" link_exists "$MVT"
+lxt_false "macvtaps $MVT and $MVT0 are gone" bash -c "ip link show $MVT || ip link show $MVT0" >/dev/null 2>&1
 mgr_req PUT "/1.0/instances/$CT/state" '{"action":"stop","force":true}'
 op_ok "$CT stopped"
 mgr_req DELETE "/1.0/instances/$VM/devices/eth0"
 op_ok "$VM: its stored eth0 removed while stopped"
 mgr_req GET "/1.0/instances/$VM"
-lxt_is "$(mgr_jq -c '[.metadata.devices | keys, .metadata.config["volatile.eth0.hwaddr"]]')" '[["eth2","root"],null]' \
+lxt_is "$(mgr_jq -c '[.metadata.devices | keys, .metadata.config["volatile.eth0.hwaddr"]]')" '[["eth2","mv0","root"],null]' \
 	"$VM: eth0 and its volatile.eth0.hwaddr are gone"
 for i in "$VM" "$CT"; do
 	mgr_req DELETE "/1.0/instances/$i"

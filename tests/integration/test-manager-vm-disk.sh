@@ -10,6 +10,7 @@
 # (virtio-net-pci on a PCIe root port, whose unplug the guest's pciehp must answer) removed
 # while the guest is paused (QMP stop) fails after LXKIT_VM_DETACH_TIMEOUT=2 s with a clear
 # error and stays attached and configured; once the guest runs again its removal completes.
+# The root disk as a file on a btrfs pool: import, snapshot, restore and copy.
 # Environment: MGR_BIN, LXT_VM_CACHE (where the guest and its disk image are cached).
 . "$(dirname "$0")/test-manager-lib.sh"
 
@@ -273,6 +274,34 @@ for n in vmc vmd; do
 done
 lxt_false "vmd's root disk is gone" test -e "$ROOT"
 lxt_false "vmc's root disk is gone" test -e "$CROOT"
+
+# --- the same root disk as a file on a btrfs pool (loop-backed): import, snapshot, restore, copy ---
+if ! command -v mkfs.btrfs >/dev/null || ! grep -qw btrfs /proc/filesystems; then
+	lxt_skip_case "a VM on a btrfs pool" "no btrfs here"
+else
+	mgr_req POST /1.0/storage-pools '{"name":"bp","driver":"btrfs","config":{"size":"512MiB"}}'
+	lxt_is "$MGR_CODE" 201 "btrfs pool bp (a loop file) $(mgr_jq .error)"
+	mgr_req POST /1.0/instances "$(vm_body vb "$DISK" 64MiB | jq -c '.devices.root.pool = "bp"')"
+	op_ok "vb created on bp from the raw image"
+	BROOT=$(cat "$MGR_STATE/vms/vb/vm" 2>/dev/null)
+	lxt_is "$(stat -f -c %T "$BROOT" 2>&1)" btrfs "its root.img is a file on btrfs"
+	mark_write "$BROOT" LXKIT-MARK-D
+	mgr_req POST /1.0/instances/vb/snapshots '{"name":"b1"}'
+	op_ok "snapshot b1 of vb (a btrfs snapshot of its subvolume)"
+	mark_write "$BROOT" LXKIT-MARK-E
+	mgr_req PUT /1.0/instances/vb '{"restore":"b1"}'
+	op_ok "vb restored from b1"
+	lxt_is "$(mark_read "$BROOT")" LXKIT-MARK-D "the marker of b1 (D) is back"
+	mgr_req POST /1.0/instances '{"name":"vbc","source":{"type":"copy","source":"vb"}}'
+	op_ok "vb copied to vbc on bp"
+	lxt_true "... with the same disk" cmp "$BROOT" "$(cat "$MGR_STATE/vms/vbc/vm" 2>/dev/null)"
+	for n in vbc vb; do
+		mgr_req DELETE /1.0/instances/$n
+		op_ok "$n deleted"
+	done
+	mgr_req DELETE /1.0/storage-pools/bp
+	lxt_is "$MGR_CODE" 200 "pool bp deleted $(mgr_jq .error)"
+fi
 
 lxt_diag "total $(echo "$(date +%s.%N) - $T0" | bc) s"
 mgr_stop TERM

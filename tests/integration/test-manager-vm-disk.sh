@@ -110,49 +110,6 @@ mgr_req GET /1.0/instances/vmd/state
 QPID=$(mgr_jq .metadata.pid)
 CMDLINE=$(tr '\0' ' ' <"/proc/$QPID/cmdline" 2>/dev/null)
 lxt_false "QEMU $QPID has no -kernel: the firmware boots the disk" grep -q -- "-kernel" <<<"$CMDLINE"
-if console_wait 'LXKIT-GUEST-READY' 60; then
-	lxt_pass "SeaBIOS and SYSLINUX booted the disk to the guest's /init ($(echo "$(date +%s.%N) - $TB" | bc) s from create)"
-else
-	lxt_fail "the guest booted from the disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-GUEST-READY"
-fi
-lxt_true "... through SYSLINUX on the disk" console_wait '^SYSLINUX ' 1
-
-# --- a device the paused guest does not release within LXKIT_VM_DETACH_TIMEOUT ---
-if [ ! -c /dev/net/tun ] || ! ip link add "$BR" type bridge 2>/dev/null; then
-	lxt_skip_case "the unplug timeout" "no /dev/net/tun or no bridge here"
-else
-	ip link set "$BR" up
-	mgr_req POST /1.0/instances/vmd/devices/eth1 "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR\",\"host_name\":\"$TAP\"}"
-	op_ok "nic eth1 (virtio-net-pci on a PCIe root port) hot-added to the running vmd"
-	mgr_req PUT /1.0/instances/vmd/state '{"action":"freeze"}'
-	op_ok "vmd paused (QMP stop): its guest cannot answer a PCIe unplug request"
-	T1=$(date +%s.%N)
-	mgr_req DELETE /1.0/instances/vmd/devices/eth1
-	mgr_wait_op >"$MGR_T/op.status"
-	st=$(cat "$MGR_T/op.status")
-	DT=$(echo "$(date +%s.%N) - $T1" | bc)
-	lxt_is "$st" Failure "removing eth1 from the paused guest fails"
-	lxt_true "... after the 2 s timeout (${DT} s)" test "$(echo "$DT >= 2 && $DT < 10" | bc)" = 1
-	lxt_match "$(mgr_jq -r .metadata.err)" "did not release nic 'eth1'.*stays attached and configured" \
-		"... with an error saying so"
-	mgr_req GET /1.0/instances/vmd/devices
-	lxt_is "$(mgr_jq -c '.metadata | keys')" '["eth1","root"]' "... eth1 is still configured"
-	lxt_is "$(basename "$(readlink "/sys/class/net/$TAP/master" 2>/dev/null)")" "$BR" \
-		"... and its tap $TAP is still on $BR (netdev_del did not run)"
-	mgr_req PUT /1.0/instances/vmd/state '{"action":"unfreeze"}'
-	op_ok "vmd resumed"
-	# the guest answers the pending request now (Linux's pciehp may wait 5 s first): the
-	# removal is repeated until it completes
-	st=none
-	for i in 1 2 3 4; do
-		mgr_req DELETE /1.0/instances/vmd/devices/eth1
-		mgr_wait_op >"$MGR_T/op.status"
-		st=$(cat "$MGR_T/op.status")
-		[ "$st" = Success ] && break
-	done
-	lxt_is "$st" Success "eth1 removed once the guest runs again (attempt $i)"
-	lxt_false "... its tap is gone" test -e "/sys/class/net/$TAP"
-fi
 
 # --- config changes of the running VM ---
 mgr_req PATCH /1.0/instances/vmd '{"config":{"limits.memory":"512MiB","user.note":"x"}}'
@@ -204,6 +161,79 @@ if [ -x "$LXLAUNCH_BIN" ]; then
 	op_ok "vmi deleted"
 else
 	lxt_skip_case "lxlaunch config and create --image" "lxlaunch is not built"
+fi
+
+# --- the same root disk as a file on a btrfs pool (loop-backed): import, snapshot, restore, copy ---
+if ! command -v mkfs.btrfs >/dev/null || ! grep -qw btrfs /proc/filesystems; then
+	lxt_skip_case "a VM on a btrfs pool" "no btrfs here"
+else
+	mgr_req POST /1.0/storage-pools '{"name":"bp","driver":"btrfs","config":{"size":"512MiB"}}'
+	lxt_is "$MGR_CODE" 201 "btrfs pool bp (a loop file) $(mgr_jq .error)"
+	mgr_req POST /1.0/instances "$(vm_body vb "$DISK" 64MiB | jq -c '.devices.root.pool = "bp"')"
+	op_ok "vb created on bp from the raw image"
+	BROOT=$(cat "$MGR_STATE/vms/vb/vm" 2>/dev/null)
+	lxt_is "$(stat -f -c %T "$BROOT" 2>&1)" btrfs "its root.img is a file on btrfs"
+	mark_write "$BROOT" LXKIT-MARK-D
+	mgr_req POST /1.0/instances/vb/snapshots '{"name":"b1"}'
+	op_ok "snapshot b1 of vb (a btrfs snapshot of its subvolume)"
+	mark_write "$BROOT" LXKIT-MARK-E
+	mgr_req PUT /1.0/instances/vb '{"restore":"b1"}'
+	op_ok "vb restored from b1"
+	lxt_is "$(mark_read "$BROOT")" LXKIT-MARK-D "the marker of b1 (D) is back"
+	mgr_req POST /1.0/instances '{"name":"vbc","source":{"type":"copy","source":"vb"}}'
+	op_ok "vb copied to vbc on bp"
+	lxt_true "... with the same disk" cmp "$BROOT" "$(cat "$MGR_STATE/vms/vbc/vm" 2>/dev/null)"
+	for n in vbc vb; do
+		mgr_req DELETE /1.0/instances/$n
+		op_ok "$n deleted"
+	done
+	mgr_req DELETE /1.0/storage-pools/bp
+	lxt_is "$MGR_CODE" 200 "pool bp deleted $(mgr_jq .error)"
+fi
+
+# --- the guest booted from its disk meanwhile (the steps above do not need it) ---
+if console_wait 'LXKIT-GUEST-READY' 60; then
+	lxt_pass "SeaBIOS and SYSLINUX booted the disk to the guest's /init ($(echo "$(date +%s.%N) - $TB" | bc) s from create)"
+else
+	lxt_fail "the guest booted from the disk" "$(tail -3 "$CON" | tr -d '\r')" "LXKIT-GUEST-READY"
+fi
+lxt_true "... through SYSLINUX on the disk" console_wait '^SYSLINUX ' 1
+
+# --- a device the paused guest does not release within LXKIT_VM_DETACH_TIMEOUT ---
+if [ ! -c /dev/net/tun ] || ! ip link add "$BR" type bridge 2>/dev/null; then
+	lxt_skip_case "the unplug timeout" "no /dev/net/tun or no bridge here"
+else
+	ip link set "$BR" up
+	mgr_req POST /1.0/instances/vmd/devices/eth1 "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR\",\"host_name\":\"$TAP\"}"
+	op_ok "nic eth1 (virtio-net-pci on a PCIe root port) hot-added to the running vmd"
+	mgr_req PUT /1.0/instances/vmd/state '{"action":"freeze"}'
+	op_ok "vmd paused (QMP stop): its guest cannot answer a PCIe unplug request"
+	T1=$(date +%s.%N)
+	mgr_req DELETE /1.0/instances/vmd/devices/eth1
+	mgr_wait_op >"$MGR_T/op.status"
+	st=$(cat "$MGR_T/op.status")
+	DT=$(echo "$(date +%s.%N) - $T1" | bc)
+	lxt_is "$st" Failure "removing eth1 from the paused guest fails"
+	lxt_true "... after the 2 s timeout (${DT} s)" test "$(echo "$DT >= 2 && $DT < 10" | bc)" = 1
+	lxt_match "$(mgr_jq -r .metadata.err)" "did not release nic 'eth1'.*stays attached and configured" \
+		"... with an error saying so"
+	mgr_req GET /1.0/instances/vmd/devices
+	lxt_is "$(mgr_jq -c '.metadata | keys')" '["eth1","root"]' "... eth1 is still configured"
+	lxt_is "$(basename "$(readlink "/sys/class/net/$TAP/master" 2>/dev/null)")" "$BR" \
+		"... and its tap $TAP is still on $BR (netdev_del did not run)"
+	mgr_req PUT /1.0/instances/vmd/state '{"action":"unfreeze"}'
+	op_ok "vmd resumed"
+	# the guest answers the pending request now (Linux's pciehp may wait 5 s first): the
+	# removal is repeated until it completes
+	st=none
+	for i in 1 2 3 4; do
+		mgr_req DELETE /1.0/instances/vmd/devices/eth1
+		mgr_wait_op >"$MGR_T/op.status"
+		st=$(cat "$MGR_T/op.status")
+		[ "$st" = Success ] && break
+	done
+	lxt_is "$st" Success "eth1 removed once the guest runs again (attempt $i)"
+	lxt_false "... its tap is gone" test -e "/sys/class/net/$TAP"
 fi
 
 # --- snapshot of the running VM, restore ---
@@ -274,34 +304,6 @@ for n in vmc vmd; do
 done
 lxt_false "vmd's root disk is gone" test -e "$ROOT"
 lxt_false "vmc's root disk is gone" test -e "$CROOT"
-
-# --- the same root disk as a file on a btrfs pool (loop-backed): import, snapshot, restore, copy ---
-if ! command -v mkfs.btrfs >/dev/null || ! grep -qw btrfs /proc/filesystems; then
-	lxt_skip_case "a VM on a btrfs pool" "no btrfs here"
-else
-	mgr_req POST /1.0/storage-pools '{"name":"bp","driver":"btrfs","config":{"size":"512MiB"}}'
-	lxt_is "$MGR_CODE" 201 "btrfs pool bp (a loop file) $(mgr_jq .error)"
-	mgr_req POST /1.0/instances "$(vm_body vb "$DISK" 64MiB | jq -c '.devices.root.pool = "bp"')"
-	op_ok "vb created on bp from the raw image"
-	BROOT=$(cat "$MGR_STATE/vms/vb/vm" 2>/dev/null)
-	lxt_is "$(stat -f -c %T "$BROOT" 2>&1)" btrfs "its root.img is a file on btrfs"
-	mark_write "$BROOT" LXKIT-MARK-D
-	mgr_req POST /1.0/instances/vb/snapshots '{"name":"b1"}'
-	op_ok "snapshot b1 of vb (a btrfs snapshot of its subvolume)"
-	mark_write "$BROOT" LXKIT-MARK-E
-	mgr_req PUT /1.0/instances/vb '{"restore":"b1"}'
-	op_ok "vb restored from b1"
-	lxt_is "$(mark_read "$BROOT")" LXKIT-MARK-D "the marker of b1 (D) is back"
-	mgr_req POST /1.0/instances '{"name":"vbc","source":{"type":"copy","source":"vb"}}'
-	op_ok "vb copied to vbc on bp"
-	lxt_true "... with the same disk" cmp "$BROOT" "$(cat "$MGR_STATE/vms/vbc/vm" 2>/dev/null)"
-	for n in vbc vb; do
-		mgr_req DELETE /1.0/instances/$n
-		op_ok "$n deleted"
-	done
-	mgr_req DELETE /1.0/storage-pools/bp
-	lxt_is "$MGR_CODE" 200 "pool bp deleted $(mgr_jq .error)"
-fi
 
 lxt_diag "total $(echo "$(date +%s.%N) - $T0" | bc) s"
 mgr_stop TERM

@@ -42,7 +42,7 @@ TAP=lxkt${S}dt	# the nic's tap
 trap '_mgr_rc=$?; vm_kill_all; ip link del "$BR" 2>/dev/null; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
 
 export LXKIT_VM_DETACH_TIMEOUT=2	# the wait for DEVICE_DELETED (default 30 s)
-mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
+mgr_start --test-fail 'instance-create/image' || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
 mgr_req POST /1.0/storage-pools '{"name":"vp","driver":"dir"}'
 [ "$MGR_CODE" = 201 ] || lxt_bail "dir pool: HTTP $MGR_CODE $(mgr_jq .error)"
 
@@ -94,6 +94,16 @@ mgr_expect POST /1.0/instances '{"name":"vmd","type":"virtual-machine","source":
 	400 "source type image without a source: 400" "needs 'source'"
 mgr_req GET /1.0/instances
 lxt_is "$(mgr_jq -c .metadata)" "[]" "... and no instance was made"
+mgr_req POST /1.0/instances "$(vm_body vmf "$QCOW" 64MiB)"
+mgr_wait_op >"$MGR_T/op.status"
+lxt_is "$(cat "$MGR_T/op.status"): $(mgr_jq -r .metadata.err)" "Failure: injected failure at instance-create/image" \
+	"an import that fails (test hook at instance-create/image) fails the create"
+mgr_req GET /1.0/instances
+lxt_is "$(mgr_jq -c .metadata)" "[]" "... no instance is left"
+lxt_is "$(ls -A "$MGR_STATE/storage-pools/vp/containers" 2>&1)/$(ls -A "$MGR_STATE/vms" 2>/dev/null)" "/" \
+	"... no root volume and no VM marker either"
+mgr_stop TERM
+mgr_start || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
 
 TB=$(date +%s.%N)
 mgr_req POST /1.0/instances "$(vm_body vmd "$QCOW" 64MiB)"

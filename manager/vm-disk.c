@@ -38,16 +38,16 @@ int vm_config_validate(GHashTable *config, GHashTable *old, bool need_kernel, ch
 
 		if (streq(key, "vm.kernel") || streq(key, "vm.initrd")) {
 			if (!g_path_is_absolute(val) || access(val, R_OK) < 0)
-				return fail(ret_err, -EINVAL, "config key '%s': '%s' is not a readable "
-					    "absolute path", key, val);
+				return fail(ret_err, -EINVAL, "config key '%s': '%s' is not a "
+					"readable absolute path", key, val);
 		} else if (streq(key, "limits.memory")) {
 			if (size_parse(val, &bytes) < 0 || bytes < VM_MEMORY_MIN)
-				return fail(ret_err, -EINVAL, "invalid limits.memory '%s' for a VM: a "
-					    "size of at least 64MiB", val);
+				return fail(ret_err, -EINVAL, "invalid limits.memory '%s' for a "
+					"VM: a size of at least 64MiB", val);
 		} else if (streq(key, "limits.cpu")) {
 			if (!g_ascii_string_to_unsigned(val, 10, 1, 64, &n, NULL))
-				return fail(ret_err, -EINVAL, "invalid limits.cpu '%s' for a VM: a vCPU "
-					    "count (1 to 64)", val);
+				return fail(ret_err, -EINVAL, "invalid limits.cpu '%s' for a VM: a "
+					"vCPU count (1 to 64)", val);
 		} else if (startswith(key, "boot.")) {
 			g_autoptr(GHashTable) one = g_hash_table_new(g_str_hash, g_str_equal);
 
@@ -59,22 +59,23 @@ int vm_config_validate(GHashTable *config, GHashTable *old, bool need_kernel, ch
 			const char *was = old ? g_hash_table_lookup(old, key) : NULL;
 
 			if (old && (!was || !streq(was, val)))
-				return fail(ret_err, -EINVAL, "config key '%s' is written by the manager "
-					    "only", key);
+				return fail(ret_err, -EINVAL, "config key '%s' is written by the "
+					"manager only", key);
 		} else if (!streq(key, "vm.append") && !startswith(key, "user.") &&
 			   !startswith(key, "image.")) {
 			return fail(ret_err, -EINVAL, "config key '%s' does not apply to a virtual "
-				    "machine", key);
+				"machine", key);
 		}
 	}
 	if (!g_hash_table_lookup(config, "vm.kernel")) {
 		if (need_kernel)
-			return fail(ret_err, -EINVAL, "a virtual machine needs config 'vm.kernel' (a "
-				    "host path of the kernel to boot) or a disk image to boot: source "
-				    "{\"type\": \"image\", \"source\": PATH}");
-		if (g_hash_table_lookup(config, "vm.initrd") || g_hash_table_lookup(config, "vm.append"))
-			return fail(ret_err, -EINVAL, "config keys 'vm.initrd' and 'vm.append' need "
-				    "'vm.kernel' (without it the firmware boots the root disk)");
+			return fail(ret_err, -EINVAL, "a virtual machine needs config 'vm.kernel' "
+				"(a host path of the kernel to boot) or a disk image to boot: "
+				"source {\"type\": \"image\", \"source\": PATH}");
+		if (g_hash_table_lookup(config, "vm.initrd") ||
+		    g_hash_table_lookup(config, "vm.append"))
+			return fail(ret_err, -EINVAL, "config keys 'vm.initrd' and 'vm.append' "
+				"need 'vm.kernel' (without it the firmware boots the root disk)");
 	}
 	return 0;
 }
@@ -104,13 +105,14 @@ int vm_image_probe(const char *path, char **ret_format, uint64_t *ret_size, char
 	int r;
 
 	if (!g_path_is_absolute(path) || access(path, R_OK) < 0)
-		return fail(ret_err, -ENOENT, "disk image '%s' is not a readable absolute path", path);
+		return fail(ret_err, -ENOENT, "disk image '%s' is not a readable absolute path",
+			path);
 	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
 		return fail(ret_err, -EINVAL, "disk image '%s' is not a regular file", path);
 	r = run_tool(argv, &out, &err);
 	if (r < 0)
-		return fail(ret_err, r == -ENOENT ? -ENOENT : -EIO, "cannot read disk image '%s': %s",
-			    path, err);
+		return fail(ret_err, r == -ENOENT ? -ENOENT : -EIO,
+			    "cannot read disk image '%s': %s", path, err);
 	if (!json_parser_load_from_data(p, out, -1, NULL) || !(root = json_parser_get_root(p)) ||
 	    !JSON_NODE_HOLDS_OBJECT(root))
 		return fail(ret_err, -EIO, "qemu-img info of '%s' printed no JSON object", path);
@@ -120,12 +122,12 @@ int vm_image_probe(const char *path, char **ret_format, uint64_t *ret_size, char
 	if (!fmt || size <= 0)
 		return fail(ret_err, -EIO, "qemu-img info of '%s' gave no format or size", path);
 	if (!streq(fmt, "raw") && !streq(fmt, "qcow2"))
-		return fail(ret_err, -EINVAL, "disk image '%s' has the format '%s': only raw and qcow2 "
-			    "images are imported", path, fmt);
+		return fail(ret_err, -EINVAL, "disk image '%s' has the format '%s': only raw and "
+			"qcow2 images are imported", path, fmt);
 	if (json_object_has_member(o, "backing-filename") ||
 	    json_object_has_member(o, "full-backing-filename"))
-		return fail(ret_err, -EINVAL, "disk image '%s' has a backing file: give a standalone "
-			    "image (qemu-img convert)", path);
+		return fail(ret_err, -EINVAL, "disk image '%s' has a backing file: give a "
+			"standalone image (qemu-img convert)", path);
 	*ret_format = g_strdup(fmt);
 	*ret_size = (uint64_t) size;
 	return 0;

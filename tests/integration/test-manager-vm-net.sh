@@ -249,7 +249,7 @@ lxt_true "... its tap $TAP0 is still there (QEMU holds it)" link_exists "$TAP0"
 mgr_req PUT "/1.0/instances/$VM/state" '{"action":"stop","force":true}'
 op_ok "$VM stopped"
 lxt_false "tap $TAP0 is gone with QEMU" link_exists "$TAP0"
-lxt_false "macvtaps $MVT and $MVT0 are gone" bash -c "ip link show $MVT || ip link show $MVT0" >/dev/null 2>&1
+lxt_false "macvtaps $MVT and $MVT0 are gone" bash -c "ip link show $MVT >/dev/null 2>&1 || ip link show $MVT0 >/dev/null 2>&1"
 mgr_req PUT "/1.0/instances/$CT/state" '{"action":"stop","force":true}'
 op_ok "$CT stopped"
 mgr_req DELETE "/1.0/instances/$VM/devices/eth0"

@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "ops/ops.h"
 #include "parse-util.h"
+#include "tap.h"
 
 /* How often waiting instances are looked at without a link event (pools, lost messages) */
 #define AUTOSTART_CHECK_USEC (2 * G_USEC_PER_SEC)
@@ -195,6 +196,25 @@ static bool wants_autostart(struct mgr *m, const struct instance_row *row)
 	return g_file_get_contents(path, &text, NULL, NULL) && streq(text, row->created_at);
 }
 
+/* Gives each nic of @row without hwaddr or volatile.DEV.hwaddr a new MAC, stored in its config
+ * (and in row->config), so that the container keeps its MAC across starts as a VM does */
+static int store_macs(struct mgr *m, struct instance_row *row, char **ret_err)
+{
+	g_autoptr(GPtrArray) missing = nic_macs_missing(row->devices, row->config);
+	int r;
+
+	if (missing->len == 0)
+		return 0;
+	for (guint i = 0; i < missing->len; i++)
+		g_hash_table_insert(row->config, nic_volatile_hwaddr_key(missing->pdata[i]),
+				    tap_mac_random());
+	r = inst_db_update(m->db, row->name, row->description, row->config, row->devices,
+			   row->ephemeral);
+	if (r < 0)
+		*ret_err = g_strdup_printf("cannot store the MAC addresses of '%s'", row->name);
+	return r;
+}
+
 int autostart_prepare_start(struct mgr *m, const char *name, char **ret_err)
 {
 	g_autoptr(instance_row_t) row = NULL;
@@ -221,7 +241,10 @@ int autostart_prepare_start(struct mgr *m, const char *name, char **ret_err)
 		*ret_err = g_strdup_printf("cannot read the LXC config '%s': %s", cfg_path, gerr->message);
 		return -EIO;
 	}
-	items = nic_lxc_items(row->devices);
+	r = store_macs(m, row, ret_err);
+	if (r < 0)
+		return r;
+	items = nic_lxc_items(row->devices, row->config);
 	out = nic_lxc_config_replace(cfg, items);
 	if (streq(out, cfg))
 		return 0;

@@ -42,7 +42,8 @@ bool autostart_cancel(struct mgr *m, const char *name);
 char *autostart_missing_parents(const struct instance_row *row);
 /* Before a start, with m->change_lock held: -ENXIO with *ret_err "network device BR missing"
  * when a nic parent does not exist; else writes the LXC network lines of @name's nic devices
- * into its LXC config (nic_lxc_items(), replacing the old lxc.net.* lines), records that the
+ * into its LXC config (nic_lxc_items(), replacing the old lxc.net.* lines; a nic without
+ * hwaddr first gets a MAC stored once as volatile.DEV.hwaddr in the config), records that the
  * instance is meant to run (<state-dir>/autostart/<name> holds its created_at: an instance
  * with boot.autostart unset is started at the next manager start when this record is there
  * and it does not run, spec §4.4 [LXD]) and returns 0, or -errno with *ret_err. */

@@ -821,6 +821,17 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 		devices = g_strdup(src_row->devices);
 		pool = src_row->pool;
 	} else {
+		if (src_name) {
+			GHashTableIter it;
+			gpointer k;
+
+			/* volatile.* (a nic's MAC) is the source's own: the copy gets new ones */
+			config = vm_config_dup(config);
+			g_hash_table_iter_init(&it, config);
+			while (g_hash_table_iter_next(&it, &k, NULL))
+				if (g_str_has_prefix(k, "volatile."))
+					g_hash_table_iter_remove(&it);
+		}
 		r = config_validate(config, &limits, ret);
 		if (r >= 0 && (devs || !src_name))
 			r = devices_validate(devs, &pool, &devices, ret);
@@ -1188,6 +1199,25 @@ static int instance_update(struct mgr *m, const struct api_req *req, struct api_
 	}
 	if (vm_is_vm(m, row->name))
 		return vm_update(m, row, url, description, ephemeral, devs, config, ret);
+	{
+		GHashTableIter it;
+		gpointer k, v;
+
+		/* volatile.* are the manager's (a nic's MAC): a GET-edit-PUT may send them back
+		 * unchanged; they are checked apart and carried over below */
+		config = vm_config_dup(config);
+		g_hash_table_iter_init(&it, config);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			const char *was = g_hash_table_lookup(row->config, k);
+
+			if (!g_str_has_prefix(k, "volatile."))
+				continue;
+			if (!was || !streq(was, v))
+				return api_errorf(ret, 400, "config key '%s' is written by the manager "
+						  "only", (const char *) k);
+			g_hash_table_iter_remove(&it);
+		}
+	}
 	r = config_validate(config, &limits, ret);
 	if (r < 0) {
 		limits_done(&limits);
@@ -1215,6 +1245,8 @@ static int instance_update(struct mgr *m, const struct api_req *req, struct api_
 			return r;
 		}
 	}
+	/* the MACs of the nics that stay (a removed nic's goes) */
+	nic_volatile_carry(config, row->config, devices);
 	j = g_new0(struct inst_job, 1);
 	j->limits = limits;
 	j->limits_changed = p != NULL;
@@ -2223,6 +2255,13 @@ void instances_reconcile(struct mgr *m)
 		}
 		if (inst_db_delete(m->db, row->name) < 0)
 			log_error("Reconcile: cannot remove the rows of instance '%s'", row->name);
+	}
+	/* QEMUs that run on from the previous manager: their exit removes their macvtaps */
+	for (guint i = 0; i < rows->len; i++) {
+		const struct instance_row *row = rows->pdata[i];
+
+		if (streq(row->state, "created") && vm_is_vm(m, row->name))
+			vm_rt_watch(m, row->name);
 	}
 }
 

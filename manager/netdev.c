@@ -134,7 +134,54 @@ GPtrArray *nic_parents(const char *devices_json)
 	return a;
 }
 
-char *nic_lxc_items(const char *devices_json)
+char *nic_volatile_hwaddr_key(const char *dev)
+{
+	return g_strdup_printf("volatile.%s.hwaddr", dev);
+}
+
+/* The MAC of nic @dev (object @d): its hwaddr, else volatile.DEV.hwaddr of @config, else NULL */
+static const char *nic_mac_of(const char *dev, JsonObject *d, GHashTable *config)
+{
+	g_autofree char *key = NULL;
+	const char *v = member(d, "hwaddr");
+
+	if (v || !config)
+		return v;
+	key = nic_volatile_hwaddr_key(dev);
+	return g_hash_table_lookup(config, key);
+}
+
+GPtrArray *nic_macs_missing(const char *devices_json, GHashTable *config)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(JsonParser) p = NULL;
+	JsonObject *root = NULL;
+	GList *nics = nics_of(devices_json, &p, &root);
+
+	for (GList *l = nics; l; l = l->next)
+		if (!nic_mac_of(l->data, json_object_get_object_member(root, l->data), config))
+			g_ptr_array_add(a, g_strdup(l->data));
+	g_list_free(nics);
+	return a;
+}
+
+void nic_volatile_carry(GHashTable *config, GHashTable *old, const char *devices_json)
+{
+	g_autoptr(JsonParser) p = NULL;
+	JsonObject *root = NULL;
+	GList *nics = nics_of(devices_json, &p, &root);
+
+	for (GList *l = nics; old && l; l = l->next) {
+		g_autofree char *key = nic_volatile_hwaddr_key(l->data);
+		const char *v = g_hash_table_lookup(old, key);
+
+		if (v && !g_hash_table_contains(config, key))
+			g_hash_table_insert(config, g_steal_pointer(&key), g_strdup(v));
+	}
+	g_list_free(nics);
+}
+
+char *nic_lxc_items(const char *devices_json, GHashTable *config)
 {
 	g_autoptr(JsonParser) p = NULL;
 	GString *s = g_string_new(NULL);
@@ -158,7 +205,7 @@ char *nic_lxc_items(const char *devices_json)
 		g_string_append_printf(s, "lxc.net.%u.flags = up\n", i);
 		v = member(d, "name");
 		g_string_append_printf(s, "lxc.net.%u.name = %s\n", i, v ? v : (const char *) l->data);
-		if ((v = member(d, "hwaddr")))
+		if ((v = nic_mac_of(l->data, d, config)))
 			g_string_append_printf(s, "lxc.net.%u.hwaddr = %s\n", i, v);
 		if ((v = member(d, "mtu")))
 			g_string_append_printf(s, "lxc.net.%u.mtu = %s\n", i, v);

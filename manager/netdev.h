@@ -27,8 +27,24 @@ GPtrArray *nic_parents(const char *devices_json);
 /* The LXC config lines ("lxc.net.N.key = value\n") of the nic devices in @devices_json in
  * device-name order: veth on the bridge for bridged, macvlan (mode bridge) on the parent for
  * macvlan; "lxc.net.0.type = empty\n" (a namespace with lo only) when there is none. The
- * interface inside is `name`, else the device name. Caller g_free()s. */
-char *nic_lxc_items(const char *devices_json);
+ * interface inside is `name`, else the device name. The MAC (lxc.net.N.hwaddr) is `hwaddr`,
+ * else `volatile.DEV.hwaddr` of the instance's @config (may be NULL), else none (LXC picks a
+ * random one). Caller g_free()s. */
+char *nic_lxc_items(const char *devices_json, GHashTable *config);
+
+/* "volatile.@dev.hwaddr": the config key holding the generated MAC of nic @dev. Caller
+ * g_free()s. */
+char *nic_volatile_hwaddr_key(const char *dev);
+
+/* The names of the nic devices of @devices_json that have neither `hwaddr` nor
+ * `volatile.DEV.hwaddr` in @config (string -> string, may be NULL), in device-name order: those
+ * that need a generated MAC. Never NULL; caller g_ptr_array_unref()s. */
+GPtrArray *nic_macs_missing(const char *devices_json, GHashTable *config);
+
+/* Copies `volatile.DEV.hwaddr` of @old (may be NULL) into @config (a table owning g_strdup()ed
+ * keys and values) for every nic DEV of @devices_json that @config lacks: an update keeps the
+ * MACs of the nics it keeps, and those of removed nics go. */
+void nic_volatile_carry(GHashTable *config, GHashTable *old, const char *devices_json);
 
 /* @config without its lxc.net.* lines, followed by @items. Caller g_free()s. */
 char *nic_lxc_config_replace(const char *config, const char *items);

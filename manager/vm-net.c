@@ -41,17 +41,12 @@ bool vm_net_is_nic(GHashTable *d)
 	return g_strcmp0(g_hash_table_lookup(d, "type"), "nic") == 0;
 }
 
-static char *volatile_key(const char *dev)
-{
-	return g_strdup_printf("volatile.%s.hwaddr", dev);
-}
-
 /* The MAC of nic @dev of @row: its hwaddr, else the stored volatile key, else a new one that
  * is added to *@cfg_inout (created as a copy of row->config when needed). */
 static char *nic_mac(const struct instance_row *row, const char *dev, GHashTable *d,
 		     GHashTable **cfg_inout)
 {
-	g_autofree char *key = volatile_key(dev);
+	g_autofree char *key = nic_volatile_hwaddr_key(dev);
 	const char *v = g_hash_table_lookup(d, "hwaddr");
 	char *mac;
 
@@ -515,11 +510,12 @@ static int vm_nic_detach(struct mgr *m, const char *inst, const char *dev, GHash
 
 /* ---- containers: iproute2 in the container's network namespace ---- */
 
+/* Adds nic @dev (config @d, MAC @hw) to the running container @inst (init @pid) */
 static int ct_nic_attach(const char *inst, pid_t pid, const char *dev, GHashTable *d,
-			 char **ret_err)
+			 const char *hw, char **ret_err)
 {
 	const char *nictype = g_hash_table_lookup(d, "nictype"), *parent = g_hash_table_lookup(d, "parent");
-	const char *name = g_hash_table_lookup(d, "name"), *hw = g_hash_table_lookup(d, "hwaddr");
+	const char *name = g_hash_table_lookup(d, "name");
 	const char *mtu = g_hash_table_lookup(d, "mtu");
 	g_autofree char *host = nic_host_name(inst, dev, d), *ns = g_strdup_printf("%d", (int) pid);
 	g_autofree char *nsopt = g_strdup_printf("--net=/proc/%d/ns/net", (int) pid), *e2 = NULL;
@@ -634,9 +630,20 @@ int nic_add(struct mgr *m, bool vm, const char *dev, GHashTable *cfg, char **ret
 int nic_start(struct mgr *m, const char *inst, bool vm, pid_t pid, const char *dev,
 	      GHashTable *cfg, char **ret_err)
 {
+	g_autofree char *mac = NULL;
+	bool added = false;
+	int r;
+
 	if (vm)
 		return vm_nic_attach(m, inst, dev, cfg, ret_err);
-	return ct_nic_attach(inst, pid, dev, cfg, ret_err);
+	/* the same stored MAC as the LXC lines of the next start give it (netdev.h) */
+	r = store_mac(m, inst, dev, &mac, &added, cfg, ret_err);
+	if (r < 0)
+		return r;
+	r = ct_nic_attach(inst, pid, dev, cfg, mac, ret_err);
+	if (r < 0 && added)
+		nic_remove(m, inst, dev, cfg);
+	return r;
 }
 
 int nic_stop(struct mgr *m, const char *inst, bool vm, pid_t pid, const char *dev,
@@ -650,7 +657,7 @@ int nic_stop(struct mgr *m, const char *inst, bool vm, pid_t pid, const char *de
 void nic_remove(struct mgr *m, const char *inst, const char *dev, GHashTable *cfg)
 {
 	g_autoptr(instance_row_t) row = NULL;
-	g_autofree char *key = volatile_key(dev);
+	g_autofree char *key = nic_volatile_hwaddr_key(dev);
 
 	(void) cfg;
 	if (inst_db_get(m->db, inst, &row) < 0 || !g_hash_table_contains(row->config, key))

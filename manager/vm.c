@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,6 +191,85 @@ static void kill_qemu(struct mgr *m, const char *name, pid_t pid)
 		vm_net_release(m, name);	/* macvtaps outlive QEMU */
 }
 
+/* One watched QEMU (vm_rt_watch()) */
+struct qemu_watch {
+	struct mgr *m;
+	char *name;
+	pid_t pid;
+	int pidfd;
+};
+
+static void qemu_watch_free(struct qemu_watch *w)
+{
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	g_free(w->name);
+	g_free(w);
+}
+
+/* Worker thread: QEMU @w->pid exited; under change_lock so that it cannot race a start or
+ * stop of the same VM */
+static gpointer qemu_exited(gpointer data)
+{
+	struct qemu_watch *w = data;
+	struct mgr *m = w->m;
+	g_autofree char *pf = rt_path(m, w->name, "qemu.pid"), *s = NULL;
+	guint64 n = 0;
+
+	g_mutex_lock(&m->change_lock);
+	if (qemu_pid(m, w->name) <= 0) {
+		/* the pid file is still there: not stopped by the manager (kill_qemu() removes it) */
+		if (g_file_get_contents(pf, &s, NULL, NULL) &&
+		    g_ascii_string_to_unsigned(g_strstrip(s), 10, 1, G_MAXINT32, &n, NULL) &&
+		    (pid_t) n == w->pid)
+			log_info("VM '%s': QEMU (pid %d) exited by itself", w->name, (int) w->pid);
+		vm_net_release(m, w->name);	/* macvtaps outlive QEMU */
+	}
+	g_mutex_unlock(&m->change_lock);
+	qemu_watch_free(w);
+	return NULL;
+}
+
+/* Main context: the pidfd of a watched QEMU is readable, i.e. QEMU exited */
+static gboolean on_qemu_exit(gint fd, GIOCondition cond, gpointer data)
+{
+	(void) fd;
+	(void) cond;
+	/* change_lock may be held for long (a stop waits for QEMU): not in the main context */
+	g_thread_unref(g_thread_new("vm-exit", qemu_exited, data));
+	return G_SOURCE_REMOVE;
+}
+
+void vm_rt_watch(struct mgr *m, const char *name)
+{
+	pid_t pid = qemu_pid(m, name);
+	struct qemu_watch *w;
+	GSource *src;
+	int fd;
+
+	if (pid <= 0) {
+		vm_net_release(m, name);	/* left by a QEMU that exited while no one watched */
+		return;
+	}
+	fd = pidfd_open(pid, 0);
+	if (fd < 0) {
+		log_warning("VM '%s': cannot watch QEMU (pid %d): %s; its macvtaps stay until its "
+			    "next start or stop if it exits by itself", name, (int) pid,
+			    g_strerror(errno));
+		return;
+	}
+	w = g_new0(struct qemu_watch, 1);
+	w->m = m;
+	w->name = g_strdup(name);
+	w->pid = pid;
+	w->pidfd = fd;
+	/* a pidfd polls readable once the process has exited */
+	src = g_unix_fd_source_new(fd, G_IO_IN);
+	g_source_set_callback(src, G_SOURCE_FUNC(on_qemu_exit), w, NULL);
+	g_source_attach(src, m->main_ctx);
+	g_source_unref(src);
+}
+
 int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 {
 	g_autoptr(instance_row_t) row = NULL;
@@ -310,6 +391,7 @@ int vm_rt_start(struct mgr *m, const char *name, char **ret_err)
 	if (r < 0)
 		goto fail;
 	log_info("VM '%s' started: QEMU pid %d", name, (int) pid);
+	vm_rt_watch(m, name);
 	return 0;
 fail:
 	kill_qemu(m, name, pid);

@@ -29,6 +29,12 @@ int vm_rt_state(struct mgr *m, const char *name, enum inst_status *ret_status, p
 int vm_rt_start(struct mgr *m, const char *name, char **ret_err);
 int vm_rt_stop(struct mgr *m, const char *name, int timeout_s, char **ret_err);
 int vm_rt_destroy(struct mgr *m, const char *name, char **ret_err);
+/* Watches QEMU of VM @name when it runs (a pidfd in m->main_ctx): when QEMU exits by itself
+ * (guest poweroff, crash, a kill), a worker thread takes m->change_lock and, unless a new QEMU
+ * of @name runs by then, deletes the VM's macvtaps (vm_net_release()), which outlive QEMU.
+ * When QEMU does not run, deletes leftover macvtaps at once. vm_rt_start() calls it; the
+ * manager's start calls it for every VM (re-adopted ones). Thread-safe; failures are logged. */
+void vm_rt_watch(struct mgr *m, const char *name);
 /* Pauses (QMP stop) and resumes (cont) the running VM; status Frozen while paused. */
 int vm_rt_freeze(struct mgr *m, const char *name, char **ret_err);
 int vm_rt_unfreeze(struct mgr *m, const char *name, char **ret_err);

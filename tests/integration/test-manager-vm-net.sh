@@ -14,10 +14,14 @@
 #   - a nic hot-added to the running VM: a second tap on the bridge, the guest sees a new
 #     interface with its MAC; hot-removed: the guest sees it go, the tap is gone; a macvlan nic
 #     hot-added: a macvtap with the guest's MAC, seen by the guest
-#   - the container started: LXC's veth is on the bridge; a nic hot-added (veth made in its
-#     network namespace) is there and up, then hot-removed
+#   - the container started: LXC's veth is on the bridge, with the MAC stored as
+#     volatile.eth0.hwaddr; a nic hot-added (veth made in its network namespace) is there and
+#     up with the MAC stored for it, then hot-removed (its volatile key goes); after a stop and
+#     start eth0 has the same MAC; a PATCH keeps it, a PUT changing it is 400; a copy does not
+#     get it; removing eth0 drops it
 #   - the VM's bridge deleted while it runs: Running, "network device BR missing"; the VM
-#     stopped: its tap and macvtap are gone
+#     stopped: its tap and macvtap are gone; started again and its QEMU killed: the manager
+#     deletes its macvtaps within 3 s
 #   - cleanup: QEMU by PID, containers, bridges
 # Environment: MGR_BIN, LXLAUNCH_BIN, LXT_VM_CACHE.
 # shellcheck source-path=SCRIPTDIR source=test-manager-lib.sh
@@ -189,10 +193,18 @@ op_ok "$CT started"
 lxt_is "$(ip -o link show master "$BR2" | wc -l)" 1 "$CT: LXC's veth for eth0 is on $BR2"
 mgr_req GET "/1.0/instances/$CT/state"
 CPID=$(mgr_jq .metadata.pid)
-mgr_req POST "/1.0/instances/$CT/devices/eth1" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\",\"hwaddr\":\"00:16:3e:aa:bb:02\"}"
-op_ok "$CT: eth1 hot-added"
-lxt_match "$(nsenter --net="/proc/$CPID/ns/net" ip -o link show eth1 2>&1)" "UP.*00:16:3e:aa:bb:02" \
-	"$CT: eth1 is in the container, up, with its hwaddr"
+mgr_req GET "/1.0/instances/$CT"
+CMAC=$(mgr_jq -r '.metadata.config["volatile.eth0.hwaddr"]')
+lxt_match "$CMAC" "^00:16:3e(:[0-9a-f]{2}){3}$" "$CT: eth0 (no hwaddr) got a MAC stored as volatile.eth0.hwaddr ($CMAC)"
+lxt_match "$(nsenter --net="/proc/$CPID/ns/net" ip -o link show eth0 2>&1)" "link/ether $CMAC " \
+	"$CT: ... and eth0 in the container has it (LXC's lxc.net.0.hwaddr)"
+mgr_req POST "/1.0/instances/$CT/devices/eth1" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\"}"
+op_ok "$CT: eth1 (no hwaddr) hot-added"
+mgr_req GET "/1.0/instances/$CT"
+CMAC1=$(mgr_jq -r '.metadata.config["volatile.eth1.hwaddr"]')
+lxt_match "$CMAC1" "^00:16:3e(:[0-9a-f]{2}){3}$" "$CT: ... its MAC is stored as volatile.eth1.hwaddr ($CMAC1)"
+lxt_match "$(nsenter --net="/proc/$CPID/ns/net" ip -o link show eth1 2>&1)" "UP.*link/ether $CMAC1 " \
+	"$CT: eth1 is in the container, up, with that MAC"
 lxt_is "$(ip -o link show master "$BR2" | wc -l)" 2 "$CT: ... its host end is on $BR2"
 mgr_req POST "/1.0/instances/$CT/devices/dup" "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"$BR2\",\"name\":\"eth1\"}"
 OP=$(mgr_jq .operation)
@@ -201,11 +213,44 @@ lxt_match "$(mgr_jq .metadata.status)/$(mgr_jq -r .metadata.err)" "^Failure/.*Fi
 	"$CT: a hot-add whose interface name is taken inside fails"
 lxt_is "$(devkeys "$CT")/$(ip -o link show master "$BR2" | wc -l)" '["eth0","eth1","root"]/2' \
 	"$CT: ... nothing stored, no veth left on $BR2"
+mgr_req GET "/1.0/instances/$CT"
+lxt_is "$(mgr_jq -r '.metadata.config["volatile.dup.hwaddr"]')" null "$CT: ... not even a MAC"
 mgr_req DELETE "/1.0/instances/$CT/devices/eth1"
 op_ok "$CT: eth1 hot-removed"
 lxt_false "$CT: eth1 is gone from the container" nsenter --net="/proc/$CPID/ns/net" ip link show eth1 2>/dev/null
 lxt_is "$(ip -o link show master "$BR2" | wc -l)" 1 "$CT: ... and from $BR2"
 lxt_is "$(devkeys "$CT")" '["eth0","root"]' "$CT: ... and from its devices"
+mgr_req GET "/1.0/instances/$CT"
+lxt_is "$(mgr_jq -r '.metadata.config["volatile.eth1.hwaddr"]')" null "$CT: ... and volatile.eth1.hwaddr is gone"
+mgr_req PUT "/1.0/instances/$CT/state" '{"action":"stop","force":true}'
+op_ok "$CT stopped"
+# --- the container's MAC is kept: a start, a PATCH, a PUT, a copy ---
+mgr_req PUT "/1.0/instances/$CT/state" '{"action":"start"}'
+op_ok "$CT started again"
+mgr_req GET "/1.0/instances/$CT/state"
+CPID=$(mgr_jq .metadata.pid)
+lxt_match "$(nsenter --net="/proc/$CPID/ns/net" ip -o link show eth0 2>&1)" "link/ether $CMAC " \
+	"$CT: eth0 has the same MAC $CMAC after a stop and a start"
+mgr_req PATCH "/1.0/instances/$CT" '{"config":{"user.k":"v"}}'
+op_ok "$CT: a PATCH of config (volatile.eth0.hwaddr in the merged config)"
+mgr_req GET "/1.0/instances/$CT"
+lxt_is "$(mgr_jq -r '.metadata.config | [.["user.k"], .["volatile.eth0.hwaddr"]] | join(" ")')" "v $CMAC" \
+	"$CT: ... took user.k and kept the MAC"
+mgr_expect PUT "/1.0/instances/$CT" '{"config":{"volatile.eth0.hwaddr":"00:16:3e:00:00:09"}}' \
+	400 "$CT: a PUT changing volatile.eth0.hwaddr: 400" "volatile.eth0.hwaddr' is written by the manager only"
+mgr_req PUT "/1.0/instances/$CT/state" '{"action":"stop","force":true}'
+op_ok "$CT stopped again"
+mgr_req POST /1.0/instances "{\"name\":\"$CT-copy\",\"source\":{\"type\":\"copy\",\"source\":\"$CT\",\"instance_only\":true}}"
+op_ok "$CT copied to $CT-copy"
+mgr_req GET "/1.0/instances/$CT-copy"
+lxt_is "$(mgr_jq -c '[(.metadata.devices | keys), .metadata.config["volatile.eth0.hwaddr"], .metadata.config["user.k"]]')" \
+	'[["eth0","root"],null,"v"]' "$CT-copy: its eth0 and config but not the source's MAC"
+mgr_req DELETE "/1.0/instances/$CT-copy"
+op_ok "$CT-copy deleted"
+mgr_req DELETE "/1.0/instances/$CT/devices/eth0"
+op_ok "$CT: its stored eth0 removed"
+mgr_req GET "/1.0/instances/$CT"
+lxt_is "$(mgr_jq -r '.metadata.config["volatile.eth0.hwaddr"]')" null "$CT: ... and volatile.eth0.hwaddr with it"
 
 if console_wait 'LXKIT-GUEST-READY' 40; then
 	lxt_is "$(tr -d '\r' <"$CON" | grep -a '^LXKIT-NET' | sed 's/.* mac=//' | sort | tr '\n' ' ')" \
@@ -250,13 +295,26 @@ mgr_req PUT "/1.0/instances/$VM/state" '{"action":"stop","force":true}'
 op_ok "$VM stopped"
 lxt_false "tap $TAP0 is gone with QEMU" link_exists "$TAP0"
 lxt_false "macvtaps $MVT and $MVT0 are gone" bash -c "ip link show $MVT >/dev/null 2>&1 || ip link show $MVT0 >/dev/null 2>&1"
-mgr_req PUT "/1.0/instances/$CT/state" '{"action":"stop","force":true}'
-op_ok "$CT stopped"
 mgr_req DELETE "/1.0/instances/$VM/devices/eth0"
 op_ok "$VM: its stored eth0 removed while stopped"
 mgr_req GET "/1.0/instances/$VM"
 lxt_is "$(mgr_jq -c '[.metadata.devices | keys, .metadata.config["volatile.eth0.hwaddr"]]')" '[["eth2","mv0","root"],null]' \
 	"$VM: eth0 and its volatile.eth0.hwaddr are gone"
+# --- QEMU exits by itself (here: killed): the manager deletes its macvtaps ---
+mgr_req PUT "/1.0/instances/$VM/state" '{"action":"start"}'
+op_ok "$VM started again (macvlan nics eth2 and mv0)"
+lxt_true "... macvtaps $MVT and $MVT0 are there" bash -c "ip link show $MVT >/dev/null 2>&1 && ip link show $MVT0 >/dev/null 2>&1"
+QPID=$(cat "$MGR_RUN/vms/$VM/qemu.pid" 2>/dev/null)
+t0=$(date +%s%N)
+[ -n "$QPID" ] && kill -KILL "$QPID"
+while { link_exists "$MVT" || link_exists "$MVT0"; } && (($(date +%s%N) - t0 < 3000000000)); do sleep 0.05; done
+if link_exists "$MVT" || link_exists "$MVT0"; then
+	lxt_fail "QEMU (pid $QPID) killed: its macvtaps are gone within 3 s" "$(ip -o link show | grep -E "$MVT|$MVT0")" "no $MVT, $MVT0"
+else
+	lxt_pass "QEMU (pid $QPID) killed: its macvtaps are gone $((($(date +%s%N) - t0) / 1000000)) ms later (limit 3 s)"
+fi
+lxt_is "$(status "$VM")" Stopped "$VM is Stopped"
+lxt_match "$(grep -a "QEMU (pid $QPID) exited by itself" "$MGR_LOG")" "VM '$VM'" "the manager logged the exit"
 for i in "$VM" "$CT"; do
 	mgr_req DELETE "/1.0/instances/$i"
 	op_ok "$i deleted"

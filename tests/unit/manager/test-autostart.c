@@ -92,8 +92,8 @@ END_TEST
 
 START_TEST(lxc_items)
 {
-	g_autofree char *s = nic_lxc_items(DEVS);
-	g_autofree char *empty = nic_lxc_items("{}");
+	g_autofree char *s = nic_lxc_items(DEVS, NULL);
+	g_autofree char *empty = nic_lxc_items("{}", NULL);
 
 	ck_assert_str_eq(s,
 		"lxc.net.0.type = veth\n"
@@ -113,6 +113,68 @@ START_TEST(lxc_items)
 		"lxc.net.2.flags = up\n"
 		"lxc.net.2.name = net1\n");
 	ck_assert_str_eq(empty, "lxc.net.0.type = empty\n");
+}
+END_TEST
+
+/* a nic without hwaddr gets volatile.DEV.hwaddr as its LXC hwaddr; hwaddr wins over it */
+START_TEST(volatile_macs)
+{
+	g_autoptr(GHashTable) cfg = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) carried = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							      g_free);
+	g_autoptr(GPtrArray) all = nic_macs_missing(DEVS, NULL);
+	g_autoptr(GPtrArray) one = NULL, none = NULL;
+	g_autofree char *key = nic_volatile_hwaddr_key("eth2"), *s = NULL;
+
+	ck_assert_str_eq(key, "volatile.eth2.hwaddr");
+	/* eth0 has hwaddr; root is no nic */
+	ck_assert_uint_eq(all->len, 2);
+	ck_assert_str_eq(all->pdata[0], "eth2");
+	ck_assert_str_eq(all->pdata[1], "net1");
+
+	g_hash_table_insert(cfg, g_strdup("volatile.eth2.hwaddr"), g_strdup("00:16:3e:0a:0b:0c"));
+	g_hash_table_insert(cfg, g_strdup("volatile.eth0.hwaddr"), g_strdup("00:16:3e:ff:ff:ff"));
+	g_hash_table_insert(cfg, g_strdup("volatile.gone.hwaddr"), g_strdup("00:16:3e:01:01:01"));
+	one = nic_macs_missing(DEVS, cfg);
+	ck_assert_uint_eq(one->len, 1);
+	ck_assert_str_eq(one->pdata[0], "net1");
+	g_hash_table_insert(cfg, g_strdup("volatile.net1.hwaddr"), g_strdup("00:16:3e:0d:0e:0f"));
+	none = nic_macs_missing(DEVS, cfg);
+	ck_assert_uint_eq(none->len, 0);
+
+	s = nic_lxc_items(DEVS, cfg);
+	ck_assert_str_eq(s,
+		"lxc.net.0.type = veth\n"
+		"lxc.net.0.veth.pair = vh0\n"
+		"lxc.net.0.link = br0\n"
+		"lxc.net.0.flags = up\n"
+		"lxc.net.0.name = eth0\n"
+		"lxc.net.0.hwaddr = 00:16:3e:00:00:01\n"
+		"lxc.net.0.mtu = 1400\n"
+		"lxc.net.1.type = veth\n"
+		"lxc.net.1.link = br0\n"
+		"lxc.net.1.flags = up\n"
+		"lxc.net.1.name = lan\n"
+		"lxc.net.1.hwaddr = 00:16:3e:0a:0b:0c\n"
+		"lxc.net.2.type = macvlan\n"
+		"lxc.net.2.macvlan.mode = bridge\n"
+		"lxc.net.2.link = eth9\n"
+		"lxc.net.2.flags = up\n"
+		"lxc.net.2.name = net1\n"
+		"lxc.net.2.hwaddr = 00:16:3e:0d:0e:0f\n");
+
+	/* an update keeps the MACs of the nics it keeps; a removed nic's (gone) is not carried,
+	 * and a key the new config has already stays as it is */
+	g_hash_table_insert(carried, g_strdup("volatile.net1.hwaddr"), g_strdup("00:16:3e:99:99:99"));
+	g_hash_table_insert(carried, g_strdup("user.x"), g_strdup("1"));
+	nic_volatile_carry(carried, cfg, DEVS);
+	ck_assert_uint_eq(g_hash_table_size(carried), 4);
+	ck_assert_str_eq(g_hash_table_lookup(carried, "volatile.eth2.hwaddr"), "00:16:3e:0a:0b:0c");
+	ck_assert_str_eq(g_hash_table_lookup(carried, "volatile.eth0.hwaddr"), "00:16:3e:ff:ff:ff");
+	ck_assert_str_eq(g_hash_table_lookup(carried, "volatile.net1.hwaddr"), "00:16:3e:99:99:99");
+	ck_assert_ptr_null(g_hash_table_lookup(carried, "volatile.gone.hwaddr"));
+	nic_volatile_carry(carried, NULL, DEVS);	/* no old config: nothing changes */
+	ck_assert_uint_eq(g_hash_table_size(carried), 4);
 }
 END_TEST
 
@@ -254,6 +316,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, nic_check, 0, G_N_ELEMENTS(nic_cases));
 	tcase_add_test(tc, parents);
 	tcase_add_test(tc, lxc_items);
+	tcase_add_test(tc, volatile_macs);
 	tcase_add_test(tc, config_replace);
 	tcase_add_test(tc, settings_and_order);
 	tcase_add_test(tc, reasons);

@@ -20,8 +20,8 @@
 #     start eth0 has the same MAC; a PATCH keeps it, a PUT changing it is 400; a copy does not
 #     get it; removing eth0 drops it
 #   - the VM's bridge deleted while it runs: Running, "network device BR missing"; the VM
-#     stopped: its tap and macvtap are gone; started again and its QEMU killed: the manager
-#     deletes its macvtaps within 3 s
+#     stopped: its tap and macvtap are gone; started again, the manager restarted, its QEMU
+#     killed: the manager deletes its macvtaps within 3 s
 #   - cleanup: QEMU by PID, containers, bridges
 # Environment: MGR_BIN, LXLAUNCH_BIN, LXT_VM_CACHE.
 # shellcheck source-path=SCRIPTDIR source=test-manager-lib.sh
@@ -305,6 +305,9 @@ mgr_req PUT "/1.0/instances/$VM/state" '{"action":"start"}'
 op_ok "$VM started again (macvlan nics eth2 and mv0)"
 lxt_true "... macvtaps $MVT and $MVT0 are there" bash -c "ip link show $MVT >/dev/null 2>&1 && ip link show $MVT0 >/dev/null 2>&1"
 QPID=$(cat "$MGR_RUN/vms/$VM/qemu.pid" 2>/dev/null)
+mgr_stop	# QEMU runs on; the next manager watches the QEMU it finds
+mgr_start || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
+lxt_is "$(status "$VM")" Running "$VM runs on across a manager restart"
 t0=$(date +%s%N)
 [ -n "$QPID" ] && kill -KILL "$QPID"
 while { link_exists "$MVT" || link_exists "$MVT0"; } && (($(date +%s%N) - t0 < 3000000000)); do sleep 0.05; done

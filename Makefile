@@ -59,7 +59,7 @@ check: install
 			{ print; fflush() }' && [ $$asan_rc = 0 ]
 
 # The churn soak alone, long: tests/integration/test-soak.sh for SOAK_SECONDS (container cycles,
-# readers, cgroup churn; the daemon's fds and RSS at start and end). `make check` runs 60 s.
+# readers, cgroup churn; the daemon's fds and RSS at start and end). `make check` runs 45 s.
 SOAK_SECONDS ?= 600
 soak: install
 	@set -o pipefail; SOAK_SECONDS=$(SOAK_SECONDS) meson test -C $(BUILD) --logbase soak --verbose \

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# test-soak.sh: one lxcfs daemon (-l) under churn for SOAK_SECONDS (default 60; `make soak`
+# test-soak.sh: one lxcfs daemon (-l) under churn for SOAK_SECONDS (default 45; `make soak`
 # runs 600):
 #   - SOAK_CHURNERS loops (default 2), each: lxlaunch create --template busybox --memory 64M,
 #     start --lxcfs MNT, exec a shell that reads every view inside (and checks MemTotal is
@@ -27,7 +27,7 @@
 
 lxt_init memory
 : "${LXLAUNCH_BIN:=$LXT_DIR/../../build/launcher/cli/lxlaunch}"
-: "${SOAK_SECONDS:=60}" "${SOAK_CHURNERS:=2}" "${SOAK_READERS:=2}" "${SOAK_DRAIN_SECONDS:=120}"
+: "${SOAK_SECONDS:=45}" "${SOAK_CHURNERS:=2}" "${SOAK_READERS:=2}" "${SOAK_DRAIN_SECONDS:=120}"
 [[ $SOAK_SECONDS =~ ^[1-9][0-9]*$ && $SOAK_DRAIN_SECONDS =~ ^[1-9][0-9]*$ ]] ||
 	lxt_bail "SOAK_SECONDS '$SOAK_SECONDS' / SOAK_DRAIN_SECONDS '$SOAK_DRAIN_SECONDS' are not numbers of seconds"
 [ -x "$LXLAUNCH_BIN" ] || lxt_skip "lxlaunch binary '$LXLAUNCH_BIN' not built"

@@ -900,9 +900,11 @@ static int dev_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 	}
 	if (r < 0) {
 		/* all or nothing (spec §6): undo the live part */
-		if (live && j->add)
+		if (live && j->add) {
 			(void) ops->stop(m, j->inst, j->vm, pid, j->dev, rc, &e2);
-		else if (live)
+			if (ops->remove)	/* what the start stored (a nic's MAC) */
+				ops->remove(m, j->inst, j->dev, j->cfg);
+		} else if (live)
 			(void) ops->start(m, j->inst, j->vm, pid, j->dev, rc, &e2);
 		if (e2)
 			log_error("Instance '%s': undoing device '%s' failed: %s", j->inst, j->dev, e2);

@@ -335,6 +335,7 @@ struct inst_job {
 	struct pool *src_pool;
 	bool instance_only, src_was_running;
 	bool limits_changed;		/* update: limits.* differ from the stored config */
+	bool devices_given;		/* update: the request set the devices */
 	bool vm;			/* a virtual machine (create: a copy of one) */
 	char **restart_keys;		/* update of a running VM: keys taken at its next start */
 	bool ephemeral, force, record;
@@ -968,12 +969,50 @@ static int update_limits(struct mgr *m, struct inst_job *j, char **ret_err)
 	return r;
 }
 
+/* What operations queued before an update stored since its request (a nic hot-added, the MACs
+ * a start generated) stays: the devices unless the request set them, and every nic's
+ * volatile.DEV.hwaddr as it is now (the request can only send them back unchanged). */
+static int update_refresh(struct mgr *m, struct inst_job *j, char **ret_err)
+{
+	g_autoptr(instance_row_t) now = NULL;
+	g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer k, v;
+
+	if (inst_db_get(m->db, j->name, &now) < 0) {
+		*ret_err = g_strdup_printf("instance '%s' vanished before its update", j->name);
+		return -ENOENT;
+	}
+	if (!j->devices_given) {
+		g_free(j->devices);
+		j->devices = g_strdup(now->devices);
+	}
+	g_hash_table_iter_init(&it, j->config);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (g_str_has_prefix(k, "volatile."))
+			g_ptr_array_add(drop, g_strdup(k));
+	for (guint i = 0; i < drop->len; i++)
+		g_hash_table_remove(j->config, drop->pdata[i]);
+	if (j->vm) {	/* a VM's volatile keys are all the manager's */
+		g_hash_table_iter_init(&it, now->config);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			if (g_str_has_prefix(k, "volatile."))
+				g_hash_table_insert(j->config, g_strdup(k), g_strdup(v));
+	} else {
+		nic_volatile_carry(j->config, now->config, j->devices);
+	}
+	return 0;
+}
+
 static int update_work(struct mgr *m, struct op *op, void *data, char **ret_err)
 {
 	struct inst_job *j = data;
 	g_autofree char *url = instance_url(j->name);
 	int r;
 
+	r = update_refresh(m, j, ret_err);
+	if (r < 0)
+		return r;
 	if (j->limits_changed) {
 		r = update_limits(m, j, ret_err);
 		if (r < 0)
@@ -1255,6 +1294,7 @@ static int instance_update(struct mgr *m, const struct api_req *req, struct api_
 	j->name = g_strdup(row->name);
 	j->description = g_strdup(description);
 	j->devices = g_steal_pointer(&devices);
+	j->devices_given = devs != NULL;
 	j->ephemeral = ephemeral;
 	j->config = g_steal_pointer(&config);
 	return op_start(m, "Updating instance", "instances", url, update_work, j, inst_job_free, ret);

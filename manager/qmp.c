@@ -68,8 +68,10 @@ static int read_msg(struct qmp *q, gint64 until, JsonObject **ret, char **ret_er
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			*ret_err = g_strdup_printf("QMP: poll: %s", g_strerror(errno));
-			return -errno;
+			int e = errno;
+
+			*ret_err = g_strdup_printf("QMP: poll: %s", g_strerror(e));
+			return -e;
 		}
 		if (r == 0)
 			continue;
@@ -94,8 +96,10 @@ static int send_all(struct qmp *q, const char *s, char **ret_err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			*ret_err = g_strdup_printf("QMP: send: %s", g_strerror(errno));
-			return -errno;
+			int e = errno;
+
+			*ret_err = g_strdup_printf("QMP: send: %s", g_strerror(e));
+			return -e;
 		}
 		off += n;
 	}
@@ -191,8 +195,10 @@ int qmp_getfd(struct qmp *q, const char *fdname, int fd, int timeout_ms, char **
 		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		*ret_err = g_strdup_printf("QMP: sendmsg: %s", g_strerror(errno));
-		return -errno;
+		int e = errno;
+
+		*ret_err = g_strdup_printf("QMP: sendmsg: %s", g_strerror(e));
+		return -e;
 	}
 	if ((size_t) n < iov.iov_len) {	/* the fd went with the first byte: send the rest */
 		int r = send_all(q, line + n, ret_err);
@@ -268,8 +274,10 @@ int qmp_connect(const char *path, int timeout_ms, struct qmp **ret, char **ret_e
 	for (;;) {
 		q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (q->fd < 0) {
-			*ret_err = g_strdup_printf("socket: %s", g_strerror(errno));
-			return -errno;
+			int e = errno;
+
+			*ret_err = g_strdup_printf("socket: %s", g_strerror(e));
+			return -e;
 		}
 		if (connect(q->fd, (struct sockaddr *) &sa, sizeof(sa)) == 0)
 			break;

@@ -93,6 +93,21 @@ char **vm_config_restart_keys(GHashTable *old, GHashTable *new)
 	return (char **) g_ptr_array_free(a, FALSE);
 }
 
+/* qemu-img info's "format-specific": {"data": {"data-file": ...}}: a qcow2 whose data lives
+ * in another file (qcow2 data_file), which an import would copy from the host */
+static bool image_has_data_file(JsonObject *info)
+{
+	JsonObject *fs, *data;
+
+	if (!json_object_has_member(info, "format-specific"))
+		return false;
+	fs = json_object_get_object_member(info, "format-specific");
+	if (!fs || !json_object_has_member(fs, "data"))
+		return false;
+	data = json_object_get_object_member(fs, "data");
+	return data && json_object_has_member(data, "data-file");
+}
+
 int vm_image_probe(const char *path, char **ret_format, uint64_t *ret_size, char **ret_err)
 {
 	const char *argv[] = { "qemu-img", "info", "--output=json", "--", path, NULL };
@@ -128,6 +143,9 @@ int vm_image_probe(const char *path, char **ret_format, uint64_t *ret_size, char
 	    json_object_has_member(o, "full-backing-filename"))
 		return fail(ret_err, -EINVAL, "disk image '%s' has a backing file: give a "
 			"standalone image (qemu-img convert)", path);
+	if (image_has_data_file(o))
+		return fail(ret_err, -EINVAL, "disk image '%s' keeps its data in an external file: "
+			"give a standalone image (qemu-img convert)", path);
 	*ret_format = g_strdup(fmt);
 	*ret_size = (uint64_t) size;
 	return 0;

@@ -131,13 +131,34 @@ static bool is_macvtap(const char *ifname)
 	return access(p, F_OK) == 0;
 }
 
-static void macvtap_delete(const char *ifname)
+/* Deletes the macvtap @ifname when its address is @mac: a user's host_name may name another
+ * instance's live macvtap (two VMs given the same one, or a copy), which is not ours. */
+static void macvtap_delete(const char *ifname, const char *mac)
 {
 	const char *del[] = { "ip", "link", "del", ifname, NULL };
-	g_autofree char *err = NULL;
+	g_autofree char *p = g_strdup_printf("/sys/class/net/%s/address", ifname);
+	g_autofree char *addr = NULL, *err = NULL;
 
-	if (is_macvtap(ifname) && run_tool(del, NULL, &err) < 0)
+	if (!mac || !is_macvtap(ifname) || !g_file_get_contents(p, &addr, NULL, NULL))
+		return;
+	g_strstrip(addr);
+	if (g_ascii_strcasecmp(addr, mac) != 0) {
+		log_warning("Not deleting macvtap '%s': its address %s is not this nic's %s", ifname,
+			    addr, mac);
+		return;
+	}
+	if (run_tool(del, NULL, &err) < 0)
 		log_error("Cannot delete macvtap '%s': %s", ifname, err);
+}
+
+/* The MAC nic @dev (config @d) of an instance with @config has had: hwaddr or the stored
+ * volatile key; NULL when it never got one. */
+static const char *nic_known_mac(GHashTable *config, const char *dev, GHashTable *d)
+{
+	g_autofree char *key = nic_volatile_hwaddr_key(dev);
+	const char *v = g_hash_table_lookup(d, "hwaddr");
+
+	return v ? v : g_hash_table_lookup(config, key);
 }
 
 /* Creates the macvtap @ifname (mode bridge, address @mac, MTU @mtu when > 0) on @parent, sets
@@ -158,8 +179,7 @@ static int macvtap_open(const char *ifname, const char *parent, const char *mac,
 		*ret_err = g_strdup_printf("network device %s missing", parent);
 		return -ENODEV;
 	}
-	if (is_macvtap(ifname))	/* left by a VM that exited by itself */
-		macvtap_delete(ifname);
+	macvtap_delete(ifname, mac);	/* left by this VM's QEMU that exited by itself */
 	if (if_nametoindex(ifname) != 0) {
 		*ret_err = g_strdup_printf("host interface '%s' already exists", ifname);
 		return -EEXIST;
@@ -185,7 +205,7 @@ static int macvtap_open(const char *ifname, const char *parent, const char *mac,
 		*ret_err = g_strdup_printf("%s of macvtap '%s' did not appear", dev, ifname);
 	}
 	if (r < 0) {
-		macvtap_delete(ifname);
+		macvtap_delete(ifname, mac);
 		return r;
 	}
 	*ret_fd = fd;
@@ -224,7 +244,7 @@ void vm_net_release(struct mgr *m, const char *name)
 		if (g_strcmp0(g_hash_table_lookup(d, "nictype"), "macvlan") != 0)
 			continue;
 		host = nic_host_name(name, names->pdata[i], d);
-		macvtap_delete(host);
+		macvtap_delete(host, nic_known_mac(row->config, names->pdata[i], d));
 	}
 }
 
@@ -272,7 +292,7 @@ fail:
 		if (n->macvtap && n->fd >= 0) {
 			close(n->fd);
 			n->fd = -EBADF;
-			macvtap_delete(n->tap);
+			macvtap_delete(n->tap, n->mac);
 		}
 	}
 	return r;
@@ -460,7 +480,7 @@ static int vm_nic_attach(struct mgr *m, const char *inst, const char *dev, GHash
 	return 0;
 fail:
 	if (mv && opened)
-		macvtap_delete(tap);
+		macvtap_delete(tap, mac);
 	if (added)	/* nothing changed: not even the MAC */
 		nic_remove(m, inst, dev, d);
 	return r;
@@ -502,8 +522,10 @@ static int vm_nic_detach(struct mgr *m, const char *inst, const char *dev, GHash
 	r = qmp_execute(q, cmd, QMP_TIMEOUT_MS, NULL, ret_err);	/* a tap goes with it */
 	if (r >= 0 && g_strcmp0(g_hash_table_lookup(d, "nictype"), "macvlan") == 0) {
 		g_autofree char *host = nic_host_name(inst, dev, d);
+		g_autoptr(instance_row_t) row = NULL;
 
-		macvtap_delete(host);
+		if (inst_db_get(m->db, inst, &row) >= 0)
+			macvtap_delete(host, nic_known_mac(row->config, dev, d));
 	}
 	return r;
 }

@@ -308,6 +308,24 @@ QPID=$(cat "$MGR_RUN/vms/$VM/qemu.pid" 2>/dev/null)
 mgr_stop	# QEMU runs on; the next manager watches the QEMU it finds
 mgr_start || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
 lxt_is "$(status "$VM")" Running "$VM runs on across a manager restart"
+# another VM whose macvlan nic names the same host interface: its start fails and leaves
+# $VM's live macvtap alone (a macvtap is deleted only when its address is the nic's MAC)
+BODY2=$(jq -cn --arg k "$KERNEL" --arg i "$INITRD" --arg br "$BR2" --arg h "$MVT0" \
+	'{name:"vm2",type:"virtual-machine",source:{type:"none"},
+	  config:{"vm.kernel":$k,"vm.initrd":$i,"limits.memory":"128MiB"},
+	  devices:{root:{type:"disk",path:"/",pool:"np",size:"16MiB"},
+		   eth0:{type:"nic",nictype:"macvlan",parent:$br,host_name:$h}}}')
+mgr_req POST /1.0/instances "$BODY2"
+op_ok "vm2 created with a macvlan nic named $MVT0 like $VM's"
+mgr_req PUT "/1.0/instances/vm2/state" '{"action":"start"}'
+mgr_req GET "$(mgr_jq .operation)/wait?timeout=60"
+lxt_match "$(mgr_jq .metadata.status): $(mgr_jq -r .metadata.err)" "^Failure: .*$MVT0.* already exists" \
+	"vm2's start fails: its host interface $MVT0 exists"
+lxt_true "... $VM's macvtap $MVT0 is still there" link_exists "$MVT0"
+lxt_is "$(status vm2)/$(status "$VM")" Stopped/Running "... vm2 stopped, $VM running"
+mgr_req DELETE /1.0/instances/vm2
+op_ok "vm2 deleted"
+lxt_true "... $VM's macvtap $MVT0 is still there" link_exists "$MVT0"
 t0=$(date +%s%N)
 [ -n "$QPID" ] && kill -KILL "$QPID"
 while { link_exists "$MVT" || link_exists "$MVT0"; } && (($(date +%s%N) - t0 < 3000000000)); do sleep 0.05; done

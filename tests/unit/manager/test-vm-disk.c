@@ -2,7 +2,8 @@
 /* Unit tests of manager/vm-disk.c: the config keys of a VM (at creation and on a change, the
  * volatile.* rule, the keys needing vm.kernel), the keys a running VM takes at its next start,
  * the detach timeout's environment override, and disk images probed and imported with the
- * real qemu-img (raw, qcow2, a qcow2 with a backing file, an unknown path) in a temp dir. */
+ * real qemu-img (raw, qcow2, a qcow2 with a backing file or an external data file, an unknown
+ * path) in a temp dir. */
 #include <check.h>
 #include <errno.h>
 #include <glib.h>
@@ -138,6 +139,7 @@ START_TEST(image_probe_import)
 	g_autofree char *raw = g_build_filename(dir, "a.raw", NULL);
 	g_autofree char *qcow = g_build_filename(dir, "a.qcow2", NULL);
 	g_autofree char *ovl = g_build_filename(dir, "ovl.qcow2", NULL);
+	g_autofree char *ext = g_build_filename(dir, "ext.qcow2", NULL);
 	g_autofree char *dst = g_build_filename(dir, "root.img", NULL);
 	g_autofree char *cmd = NULL, *fmt = NULL, *err = NULL, *text = NULL, *missing = NULL;
 	uint64_t size = 0;
@@ -147,7 +149,8 @@ START_TEST(image_probe_import)
 	cmd = g_strdup_printf("cd %s && truncate -s 3M a.raw && printf LXKIT-MARK | dd of=a.raw bs=1 "
 			      "seek=2097152 conv=notrunc status=none && qemu-img convert -f raw -O "
 			      "qcow2 a.raw a.qcow2 && qemu-img create -q -f qcow2 -b a.qcow2 -F qcow2 "
-			      "ovl.qcow2 && truncate -s 4M root.img", dir);
+			      "ovl.qcow2 && qemu-img create -q -f qcow2 -o data_file=%s/a.raw,"
+			      "data_file_raw=on ext.qcow2 3M && truncate -s 4M root.img", dir, dir);
 	ck_assert_int_eq(sh(cmd), 0);
 
 	ck_assert_int_eq(vm_image_probe(raw, &fmt, &size, &err), 0);
@@ -159,6 +162,10 @@ START_TEST(image_probe_import)
 	ck_assert_uint_eq(size, 3u << 20);
 	ck_assert_int_eq(vm_image_probe(ovl, &fmt, &size, &err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "has a backing file"));
+	g_clear_pointer(&err, g_free);
+	/* a qcow2 whose data is another file (qcow2 data_file): an import would copy that file */
+	ck_assert_int_eq(vm_image_probe(ext, &fmt, &size, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "external file"));
 	g_clear_pointer(&err, g_free);
 	missing = g_build_filename(dir, "nope", NULL);
 	ck_assert_int_eq(vm_image_probe(missing, &fmt, &size, &err), -ENOENT);

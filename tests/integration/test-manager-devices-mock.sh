@@ -82,7 +82,8 @@ mgr_stop TERM
 mgr_start --test-fail 'device-*/store' || lxt_bail "lxmanagerd did not restart: $(tail -5 "$MGR_LOG")"
 mgr_req POST "/1.0/instances/$C/devices/d5" '{"type":"disk"}'
 op_wait; lxt_match "$OPR" "^Failure injected failure at device-add/store" "an add failing at its store step fails"
-lxt_is "$(calls)" "add - d5 ct,start C d5 ct,stop C d5 ct" "... and its start is undone by a stop"
+lxt_is "$(calls)" "add - d5 ct,start C d5 ct,stop C d5 ct,remove C d5 ct" \
+	"... and its start is undone by a stop, then what the start stored by a remove"
 mgr_req DELETE "/1.0/instances/$C/devices/d1"
 op_wait; lxt_match "$OPR" "^Failure injected failure at device-remove/store" "a removal failing at its store step fails"
 lxt_is "$(calls)" "stop C d1 ct,start C d1 ct" "... and its stop is undone by a start"

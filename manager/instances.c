@@ -470,6 +470,19 @@ static GHashTable *vm_config_dup(GHashTable *h)
 	return c;
 }
 
+/* Removes the volatile.* keys (a nic's MAC: the manager's own) from @config, a table owning its
+ * keys and values. */
+static void config_drop_volatile(GHashTable *config)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, config);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		if (g_str_has_prefix(k, "volatile."))
+			g_hash_table_iter_remove(&it);
+}
+
 /* The LXC config lines of the template, kept in the root volume beside rootfs/ (spec §1.2:
  * "rootfs/ plus manager metadata"), so that copies and restores carry them along */
 #define TEMPLATE_ITEMS_FILE "lxc-template.conf"
@@ -807,15 +820,10 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 	}
 	if (vm) {
 		g_autofree char *err = NULL;
-		GHashTableIter it;
-		gpointer k;
 
 		/* volatile.* (a nic's MAC) is the source's own: the copy gets new ones */
 		config = vm_config_dup(config);
-		g_hash_table_iter_init(&it, config);
-		while (g_hash_table_iter_next(&it, &k, NULL))
-			if (g_str_has_prefix(k, "volatile."))
-				g_hash_table_iter_remove(&it);
+		config_drop_volatile(config);
 		if (vm_config_validate(config, NULL, false, &err) < 0)
 			return api_errorf(ret, 400, "%s", err);
 		g_free(devices);
@@ -823,15 +831,9 @@ static int instances_create(struct mgr *m, const struct api_req *req, struct api
 		pool = src_row->pool;
 	} else {
 		if (src_name) {
-			GHashTableIter it;
-			gpointer k;
-
 			/* volatile.* (a nic's MAC) is the source's own: the copy gets new ones */
 			config = vm_config_dup(config);
-			g_hash_table_iter_init(&it, config);
-			while (g_hash_table_iter_next(&it, &k, NULL))
-				if (g_str_has_prefix(k, "volatile."))
-					g_hash_table_iter_remove(&it);
+			config_drop_volatile(config);
 		}
 		r = config_validate(config, &limits, ret);
 		if (r >= 0 && (devs || !src_name))
@@ -975,7 +977,6 @@ static int update_limits(struct mgr *m, struct inst_job *j, char **ret_err)
 static int update_refresh(struct mgr *m, struct inst_job *j, char **ret_err)
 {
 	g_autoptr(instance_row_t) now = NULL;
-	g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func(g_free);
 	GHashTableIter it;
 	gpointer k, v;
 
@@ -987,12 +988,7 @@ static int update_refresh(struct mgr *m, struct inst_job *j, char **ret_err)
 		g_free(j->devices);
 		j->devices = g_strdup(now->devices);
 	}
-	g_hash_table_iter_init(&it, j->config);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		if (g_str_has_prefix(k, "volatile."))
-			g_ptr_array_add(drop, g_strdup(k));
-	for (guint i = 0; i < drop->len; i++)
-		g_hash_table_remove(j->config, drop->pdata[i]);
+	config_drop_volatile(j->config);
 	if (j->vm) {	/* a VM's volatile keys are all the manager's */
 		g_hash_table_iter_init(&it, now->config);
 		while (g_hash_table_iter_next(&it, &k, &v))

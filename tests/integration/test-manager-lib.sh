@@ -149,6 +149,20 @@ mgr_mounts() {
 	awk -v t="$MGR_T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r
 }
 
+# mgr_vm_kill_all: SIGKILL the QEMU processes of this test's VMs, by the pids in their pidfiles
+# (for EXIT traps: the manager may be gone and its VMs still running)
+mgr_vm_kill_all() {
+	local pf pid
+	for pf in "$MGR_RUN"/vms/*/qemu.pid; do
+		[ -f "$pf" ] || continue
+		pid=$(cat "$pf")
+		if [ -n "$pid" ] && grep -q qemu "/proc/$pid/comm" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null
+			lxt_diag "cleanup: killed QEMU $pid ($pf)"
+		fi
+	done
+}
+
 mgr_cleanup() {
 	local m l
 

@@ -25,21 +25,10 @@ INITRD=$(sed -n 2p <<<"$GUEST")
 DISK=$(bash "$MGR_LIB_DIR/helpers/vm-disk-build.sh" "$LXT_VM_CACHE" "$KERNEL" "$INITRD" 2>"$MGR_T/disk-build.err") ||
 	lxt_bail "cannot build the guest's disk image: $(tail -1 "$MGR_T/disk-build.err")"
 
-vm_kill_all() { # QEMU processes of this test, by the pids in their pidfiles
-	local pf pid
-	for pf in "$MGR_RUN"/vms/*/qemu.pid; do
-		[ -f "$pf" ] || continue
-		pid=$(cat "$pf")
-		if [ -n "$pid" ] && grep -q qemu "/proc/$pid/comm" 2>/dev/null; then
-			kill -KILL "$pid" 2>/dev/null
-			lxt_diag "cleanup: killed QEMU $pid ($pf)"
-		fi
-	done
-}
 S=$(($$ % 100000))
 BR=lxkt${S}db	# a bridge for the nic (at most 15 characters)
 TAP=lxkt${S}dt	# the nic's tap
-trap '_mgr_rc=$?; vm_kill_all; ip link del "$BR" 2>/dev/null; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
+trap '_mgr_rc=$?; mgr_vm_kill_all; ip link del "$BR" 2>/dev/null; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
 
 export LXKIT_VM_DETACH_TIMEOUT=2	# the wait for DEVICE_DELETED (default 30 s)
 mgr_start --test-fail 'instance-create/image' || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"

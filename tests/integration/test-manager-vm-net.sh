@@ -53,15 +53,8 @@ CON=$MGR_STATE/logs/$VM/console.log
 
 # shellcheck disable=SC2317  # called from the EXIT trap
 net_cleanup() {
-	local pf pid b
-	for pf in "$MGR_RUN"/vms/*/qemu.pid; do
-		[ -f "$pf" ] || continue
-		pid=$(cat "$pf")
-		if [ -n "$pid" ] && grep -q qemu "/proc/$pid/comm" 2>/dev/null; then
-			kill -KILL "$pid" 2>/dev/null
-			lxt_diag "cleanup: killed QEMU $pid ($pf)"
-		fi
-	done
+	local b
+	mgr_vm_kill_all
 	lxc-stop -k -P "$MGR_STATE/containers" -n "$CT" >/dev/null 2>&1
 	for b in "$MVT" "$MVT0" "$BR" "$BR2"; do ip link del "$b" 2>/dev/null; done
 	mgr_cleanup

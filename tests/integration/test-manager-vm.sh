@@ -18,18 +18,7 @@ GUEST=$(bash "$MGR_LIB_DIR/helpers/vm-guest-build.sh" "$LXT_VM_CACHE" 2>"$MGR_T/
 KERNEL=$(sed -n 1p <<<"$GUEST")
 INITRD=$(sed -n 2p <<<"$GUEST")
 
-vm_kill_all() { # QEMU processes of this test, by the pids in their pidfiles
-	local pf pid
-	for pf in "$MGR_RUN"/vms/*/qemu.pid; do
-		[ -f "$pf" ] || continue
-		pid=$(cat "$pf")
-		if [ -n "$pid" ] && grep -q qemu "/proc/$pid/comm" 2>/dev/null; then
-			kill -KILL "$pid" 2>/dev/null
-			lxt_diag "cleanup: killed QEMU $pid ($pf)"
-		fi
-	done
-}
-trap '_mgr_rc=$?; vm_kill_all; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
+trap '_mgr_rc=$?; mgr_vm_kill_all; mgr_cleanup; (exit $_mgr_rc); _lxt_on_exit' EXIT
 
 mgr_start || lxt_bail "lxmanagerd did not start: $(tail -5 "$MGR_LOG")"
 mgr_req POST /1.0/storage-pools '{"name":"vp","driver":"dir"}'
